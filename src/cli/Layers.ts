@@ -1,0 +1,67 @@
+/**
+ * From resolved settings to the layers a cycle runs on: the GitHub client and its sources, and
+ * the sink. Runtime-neutral: the HTTP client is `fetch`, the same on Node, Deno and Bun.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { Layer, Option } from "effect"
+import type { Settings } from "../config/Settings.ts"
+import { GitHubClient, GitHubConfig, redactedHeaderNames } from "../github/GitHubClient.ts"
+import type { CycleOptions } from "../monitor.ts"
+import { DatadogConfig, DatadogSink } from "../sinks/Datadog.ts"
+import type { OutputFormat } from "../sinks/Stdout.ts"
+import { StdoutSink } from "../sinks/Stdout.ts"
+import { RestSources } from "../sources/RestSources.ts"
+import { VERSION } from "../version.ts"
+
+export const userAgent = `github-ci-monitor/${VERSION}`
+
+export const cycleOptions = (s: Settings): CycleOptions => ({
+  checkName: s.checkName,
+  selfCheckName: s.selfCheckName,
+  hostName: s.hostName,
+  failingStatus: s.failingStatus,
+  globalTags: s.globalTags
+})
+
+/** The REST sources over a GitHub client configured from the settings. */
+export const sourcesLayer = (s: Settings) =>
+  RestSources.pipe(
+    Layer.provide(GitHubClient.layer),
+    Layer.provide(Layer.succeed(GitHubConfig, {
+      apiUrl: s.github.apiUrl,
+      token: s.github.token,
+      concurrency: s.concurrency,
+      requestTimeout: "10 seconds",
+      userAgent
+    }))
+  )
+
+export type SinkChoice =
+  | { readonly _tag: "Datadog" }
+  | { readonly _tag: "Stdout"; readonly why: "dry-run" | "no-key" }
+
+/** Datadog when there is a key and this is no dry run; otherwise the checks are printed. */
+export const chooseSink = (s: Settings, dryRun: boolean): SinkChoice =>
+  dryRun ? { _tag: "Stdout", why: "dry-run" } : Option.isSome(s.datadog.apiKey)
+  ? { _tag: "Datadog" }
+  : { _tag: "Stdout", why: "no-key" }
+
+export const sinkLayer = (s: Settings, choice: SinkChoice, format: OutputFormat) =>
+  choice._tag === "Stdout" || Option.isNone(s.datadog.apiKey)
+    ? StdoutSink(format)
+    : DatadogSink.pipe(
+      Layer.provide(Layer.succeed(DatadogConfig, {
+        apiUrl: s.datadog.apiUrl,
+        apiKey: s.datadog.apiKey.value,
+        requestTimeout: "10 seconds",
+        batchSize: 100,
+        userAgent
+      }))
+    )
+
+/** Everything one cycle needs, over `fetch`. */
+export const cycleLayer = (s: Settings, choice: SinkChoice, format: OutputFormat) =>
+  Layer.mergeAll(sourcesLayer(s), sinkLayer(s, choice, format)).pipe(
+    Layer.provide(FetchHttpClient.layer),
+    Layer.provideMerge(redactedHeaderNames)
+  )

@@ -1,0 +1,147 @@
+/**
+ * The command line: `run`, `validate` (and `demo`), on @effect/cli. Runtime-neutral: an
+ * entrypoint provides the platform (file system, terminal) and turns the exit code into the
+ * process's. Exit codes: 0 every check delivered, 1 a delivery or runtime failure, 2 a usage or
+ * configuration error.
+ */
+import type { CliApp } from "@effect/cli"
+import { Command, Options, ValidationError } from "@effect/cli"
+import { Console, Data, Duration, Effect, Option, Schedule } from "effect"
+import type { Overrides } from "../config/Settings.ts"
+import { ConfigError, loadSettings } from "../config/Settings.ts"
+import { runCycle } from "../monitor.ts"
+import type { OutputFormat } from "../sinks/Stdout.ts"
+import { VERSION } from "../version.ts"
+import { chooseSink, cycleLayer, cycleOptions } from "./Layers.ts"
+import { parseLogLevel, StderrLogger } from "./Log.ts"
+import { describeDelivery, describeSettings, settingsJson } from "./Output.ts"
+
+/** Ends the command with this exit code, after it has said why. */
+export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
+
+const configOption = Options.text("config").pipe(
+  Options.withAlias("c"),
+  Options.withDescription("Configuration file (YAML or JSON). Default: the CONFIG variable, else .github-ci-monitor.yml found upwards."),
+  Options.optional
+)
+const githubApiUrl = Options.text("github-api-url").pipe(
+  Options.withDescription("GitHub API base URL (GitHub Enterprise: https://HOST/api/v3). Env: GITHUB_API_URL. Default https://api.github.com"),
+  Options.optional
+)
+const ddSite = Options.text("dd-site").pipe(
+  Options.withDescription("Datadog site: datadoghq.com, datadoghq.eu, us3.datadoghq.com, us5.datadoghq.com, ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com. Env: DD_SITE"),
+  Options.optional
+)
+const ddApiUrl = Options.text("dd-api-url").pipe(
+  Options.withDescription("Full Datadog API base URL (a proxy or test intake); wins over --dd-site. Env: DD_API_URL"),
+  Options.optional
+)
+const concurrency = Options.integer("concurrency").pipe(
+  Options.withDescription("GitHub requests in flight at once (1-100). Default 10"),
+  Options.optional
+)
+const output = Options.choice("output", ["table", "json"]).pipe(
+  Options.withAlias("o"),
+  Options.withDescription("How printed checks look: a table, or one JSON object per line"),
+  Options.withDefault("table" as const)
+)
+
+const common = { config: configOption, githubApiUrl, ddSite, ddApiUrl, concurrency }
+type Common = { readonly [K in keyof typeof common]: Option.Option<K extends "concurrency" ? number : string> }
+
+const overridesOf = (o: Common): Overrides => ({
+  configPath: Option.getOrUndefined(o.config),
+  githubApiUrl: Option.getOrUndefined(o.githubApiUrl),
+  ddSite: Option.getOrUndefined(o.ddSite),
+  ddApiUrl: Option.getOrUndefined(o.ddApiUrl),
+  concurrency: Option.getOrUndefined(o.concurrency)
+})
+
+/** Reads the settings; a bad configuration is printed with every problem and exits 2. */
+const settingsOrExit = (o: Common) =>
+  loadSettings(overridesOf(o)).pipe(
+    Effect.catchTag("ConfigError", (e: ConfigError) =>
+      Console.error(`github-ci-monitor: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
+  )
+
+/** `5m`, `30s`, `1h30m`, `90` (seconds), or anything Effect's Duration reads (`5 minutes`). */
+export const parseInterval = (text: string): Option.Option<Duration.Duration> => {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)]
+  if (/^\d+$/.test(text.trim())) return Option.some(Duration.seconds(Number(text)))
+  if (parts.length > 0 && parts.map((p) => p[0]).join("") === text.trim().replace(/\s+/g, "")) {
+    return Option.some(Duration.millis(parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] ?? "s"] ?? 0), 0)))
+  }
+  return Option.liftThrowable(() => Duration.decode(text as Duration.DurationInput))().pipe(
+    Option.filter((d) => Duration.isFinite(d))
+  )
+}
+
+const run = Command.make(
+  "run",
+  {
+    ...common,
+    once: Options.boolean("once").pipe(Options.withDescription("Run one cycle and exit (cron, Jenkins, CI, a Kubernetes CronJob)")),
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Check GitHub but print the checks instead of sending them")),
+    output,
+    interval: Options.text("interval").pipe(
+      Options.withDescription("Without --once: time between cycles, e.g. 5m, 90s, 1h. Default 5m"),
+      Options.withDefault("5m")
+    )
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const settings = yield* settingsOrExit(o)
+      const every = parseInterval(o.interval)
+      if (Option.isNone(every) || Duration.toMillis(every.value) < 1000) {
+        yield* Console.error(`github-ci-monitor: --interval: cannot read ${JSON.stringify(o.interval)} as a duration of 1s or more (e.g. 5m, 90s)`)
+        return yield* new ExitCode({ code: 2 })
+      }
+      const choice = chooseSink(settings, o.dryRun)
+      const cycle = runCycle(settings.targets, cycleOptions(settings)).pipe(
+        Effect.tap((result) => Effect.forEach(describeDelivery(result, choice), (line) => Console.error(`github-ci-monitor: ${line}`))),
+        Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat))
+      )
+      const logLevel = StderrLogger(parseLogLevel(settings.file.log_level))
+      if (o.once) {
+        const result = yield* cycle.pipe(Effect.provide(logLevel))
+        if (result.delivery.failures.length > 0) return yield* new ExitCode({ code: 1 })
+        return
+      }
+      yield* Effect.logInfo(`running a cycle every ${Duration.format(every.value)}; stop with Ctrl-C or SIGTERM`)
+      // Fixed rate: cycles never overlap; one that overruns is followed by the next at once.
+      yield* cycle.pipe(Effect.repeat(Schedule.fixed(every.value)), Effect.provide(logLevel))
+    })
+).pipe(Command.withDescription("Check every target on GitHub and send one Datadog service check each"))
+
+const validate = Command.make(
+  "validate",
+  { ...common, output },
+  (o) =>
+    Effect.gen(function*() {
+      const settings = yield* settingsOrExit(o)
+      yield* Console.log(o.output === "json" ? JSON.stringify(settingsJson(settings), null, 2) : describeSettings(settings))
+    })
+).pipe(Command.withDescription("Read the configuration, report every problem, and print the resolved targets"))
+
+const root = Command.make("github-ci-monitor").pipe(
+  Command.withDescription("Watch the CI state of GitHub repositories and report it to Datadog as service checks"),
+  Command.withSubcommands([run, validate])
+)
+
+const cli = Command.run(root, { name: "github-ci-monitor", version: VERSION })
+
+/** Runs the CLI on `argv` (`process.argv`) and gives the exit code. */
+export const main = (
+  argv: ReadonlyArray<string>
+): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
+  cli(argv).pipe(
+    Effect.as(0),
+    Effect.catchAll((e) =>
+      e instanceof ExitCode ? Effect.succeed(e.code) : ValidationError.isValidationError(e) ? Effect.succeed(2) : Effect.die(e)
+    ),
+    Effect.catchAllDefect((defect) =>
+      Console.error(`github-ci-monitor: internal error: ${defect instanceof Error ? defect.stack ?? defect.message : String(defect)}`)
+        .pipe(Effect.as(1))
+    )
+  )

@@ -1,0 +1,80 @@
+/** What the CLI prints for a person: the validated targets and a cycle's outcome. */
+import { Option } from "effect"
+import type { Settings } from "../config/Settings.ts"
+import { sourceLabel } from "../domain/Status.ts"
+import { enabledSources, targetKey } from "../domain/Target.ts"
+import type { CycleResult } from "../monitor.ts"
+import type { SinkChoice } from "./Layers.ts"
+
+const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? []
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join("  ")).join("\n")
+}
+
+export const describeSettings = (s: Settings): string => {
+  const rows = [
+    ["TARGET", "SOURCES", "FAIL ON", "TAGS"],
+    ...s.targets.map((t) => [
+      targetKey(t),
+      enabledSources(t).map((x) => sourceLabel[x]).join(", "),
+      t.failOn.join(","),
+      t.tags.join(",") || "-"
+    ])
+  ]
+  const token = Option.isSome(s.github.token) ? "token set" : "no token: public repositories only, 60 requests an hour"
+  const key = Option.isSome(s.datadog.apiKey) ? "API key set" : "no API key: `run` prints the checks instead"
+  return [
+    `configuration: ${s.configSource}`,
+    `GitHub:        ${s.github.apiUrl} (${token})`,
+    `Datadog:       ${s.datadog.apiUrl} (${key})`,
+    `checks:        ${s.checkName} (failing sends ${s.failingStatus}), self-check ${s.selfCheckName}, host_name ${s.hostName}`,
+    `concurrency:   ${s.concurrency}`,
+    "",
+    table(rows),
+    "",
+    `${s.targets.length} target${s.targets.length === 1 ? "" : "s"}`
+  ].join("\n")
+}
+
+export const settingsJson = (s: Settings) => ({
+  configuration: s.configSource,
+  github: { api_url: s.github.apiUrl, token: Option.isSome(s.github.token) },
+  datadog: { api_url: s.datadog.apiUrl, api_key: Option.isSome(s.datadog.apiKey) },
+  check_name: s.checkName,
+  self_check_name: s.selfCheckName,
+  host_name: s.hostName,
+  failing_status: s.failingStatus,
+  concurrency: s.concurrency,
+  targets: s.targets.map((t) => ({
+    owner: t.owner,
+    repo: t.repo,
+    ref: t.ref,
+    sources: enabledSources(t),
+    fail_on: t.failOn,
+    tags: t.tags
+  }))
+})
+
+const counted = (r: CycleResult) =>
+  `${r.counts.ok} OK, ${r.counts.failing} failing, ${r.counts.unknown} unknown`
+
+/** One line for stderr after a cycle, and one per batch that was not delivered. */
+export const describeDelivery = (r: CycleResult, choice: SinkChoice): ReadonlyArray<string> => {
+  const total = r.results.length + 1
+  const lines = choice._tag === "Stdout"
+    ? [
+      choice.why === "dry-run"
+        ? `dry run: nothing was sent (${counted(r)})`
+        : `no Datadog API key (DD_API_KEY or DATADOG_API_KEY): printed the checks, nothing was sent (${counted(r)})`
+    ]
+    : [`sent ${r.delivery.delivered} of ${total} checks to ${r.delivery.destination} in ${r.durationMillis} ms: ${counted(r)}`]
+  for (const f of r.delivery.failures) {
+    const which = f.checks.map((c) => {
+      const tag = (n: string) => c.tags.find((t) => t.startsWith(`${n}:`))?.slice(n.length + 1)
+      return tag("repo") ? `${tag("owner")}/${tag("repo")}@${tag("ref")}` : c.check
+    })
+    const shown = which.slice(0, 10).join(", ") + (which.length > 10 ? ` and ${which.length - 10} more` : "")
+    lines.push(`error: ${f.checks.length} check${f.checks.length === 1 ? "" : "s"} NOT delivered (${shown}): ${f.reason}`)
+  }
+  return lines
+}

@@ -1,0 +1,188 @@
+/**
+ * Resolves everything a cycle needs: the configuration file (from `--config`, the `CONFIG`
+ * variable, or `.github-ci-monitor.yml` found upwards), the environment and the CLI flags.
+ * A flag wins over the environment, which wins over the file. Secrets are `Redacted` from
+ * the moment they are read and never come from the file.
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Config, Data, Effect, Either, Option, Redacted } from "effect"
+import type { Conclusion, Target } from "../domain/Target.ts"
+import { defaultFailOn } from "../domain/Target.ts"
+import type { ConfigFile, Problems } from "./ConfigFile.ts"
+import { DatadogSite, parseConfig } from "./ConfigFile.ts"
+import { Schema } from "effect"
+
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly source: string
+  readonly problems: Problems
+}> {
+  override get message(): string {
+    return `invalid configuration (${this.source}):\n${this.problems.map((p) => `  ${p}`).join("\n")}`
+  }
+}
+
+/** What the command line may set; each wins over the environment and the file. */
+export interface Overrides {
+  readonly configPath?: string | undefined
+  readonly githubApiUrl?: string | undefined
+  readonly ddSite?: string | undefined
+  readonly ddApiUrl?: string | undefined
+  readonly concurrency?: number | undefined
+}
+
+export interface Settings {
+  /** Where the configuration came from, for messages: a path or `CONFIG`. */
+  readonly configSource: string
+  readonly file: ConfigFile
+  readonly targets: ReadonlyArray<Target>
+  readonly checkName: string
+  readonly selfCheckName: string
+  readonly hostName: string
+  readonly failingStatus: 1 | 2
+  readonly concurrency: number
+  readonly globalTags: ReadonlyArray<string>
+  readonly github: {
+    readonly apiUrl: string
+    readonly token: Option.Option<Redacted.Redacted<string>>
+  }
+  readonly datadog: {
+    readonly site: string
+    readonly apiUrl: string
+    readonly apiKey: Option.Option<Redacted.Redacted<string>>
+  }
+}
+
+export const defaults = {
+  checkName: "ci.ok",
+  selfCheckName: "github_ci_monitor.up",
+  hostName: "github-ci-monitor",
+  failingStatus: 1,
+  concurrency: 10,
+  githubApiUrl: "https://api.github.com",
+  ddSite: "datadoghq.com"
+} as const
+
+export const configFileNames = [".github-ci-monitor.yml", ".github-ci-monitor.yaml"] as const
+
+/** An environment variable, with an empty value read as unset. */
+const env = (name: string) =>
+  Config.string(name).pipe(
+    Config.option,
+    Config.map(Option.filter((s) => s.trim() !== ""))
+  )
+const secretEnv = (...names: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    for (const name of names) {
+      const value = yield* Config.redacted(name).pipe(Config.option)
+      if (Option.isSome(value) && Redacted.value(value.value).trim() !== "") return value
+    }
+    return Option.none<Redacted.Redacted<string>>()
+  })
+
+/** Finds the configuration text: `--config FILE`, else `CONFIG`, else a file found upwards. */
+const findConfigText = (configPath: string | undefined) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const read = (file: string) =>
+      fs.readFileString(file).pipe(
+        Effect.mapError((e) =>
+          new ConfigError({
+            source: file,
+            problems: [e._tag === "SystemError" && e.reason === "NotFound" ? "file not found" : `cannot read: ${e.message}`]
+          })
+        ),
+        Effect.map((text) => ({ source: file, text }))
+      )
+    if (configPath !== undefined) return yield* read(configPath)
+    const fromEnv = yield* Effect.orDie(env("CONFIG"))
+    if (Option.isSome(fromEnv)) return { source: "CONFIG environment variable", text: fromEnv.value }
+    let dir = path.resolve(".")
+    for (;;) {
+      for (const name of configFileNames) {
+        const candidate = path.join(dir, name)
+        if (yield* fs.exists(candidate).pipe(Effect.orElseSucceed(() => false))) return yield* read(candidate)
+      }
+      const parent = path.dirname(dir)
+      if (parent === dir) break
+      dir = parent
+    }
+    return yield* new ConfigError({
+      source: "no configuration",
+      problems: [
+        `pass --config FILE, set CONFIG to the YAML, or create ${configFileNames[0]} in this directory or above`
+      ]
+    })
+  })
+
+const tagList = (tags: ConfigFile["tags"]): ReadonlyArray<readonly [string, string]> =>
+  Object.entries(tags ?? {}).map(([k, v]) => [k, String(v)] as const)
+
+/** Global tags, then the target's own; a target's tag replaces a global tag of the same name. */
+const mergeTags = (...sets: ReadonlyArray<ReadonlyArray<readonly [string, string]>>): ReadonlyArray<string> =>
+  [...new Map(sets.flat()).entries()].map(([k, v]) => `${k}:${v}`)
+
+export const toTargets = (file: ConfigFile): ReadonlyArray<Target> =>
+  file.repos.map((r): Target => {
+    // When no source is named, all three are on (as in the original tool).
+    const named = r.status !== undefined || r.check_run !== undefined || r.check_suite !== undefined
+    return {
+      owner: r.owner,
+      repo: r.repo,
+      ref: r.ref,
+      sources: {
+        status: named ? r.status === true : true,
+        check_runs: named ? r.check_run === true : true,
+        check_suites: named ? r.check_suite === true : true
+      },
+      failOn: (r.fail_on ?? file.fail_on ?? defaultFailOn) as ReadonlyArray<Conclusion>,
+      tags: mergeTags(tagList(file.tags), tagList(r.tags))
+    }
+  })
+
+const trimSlash = (url: string) => url.replace(/\/+$/, "")
+
+const validateUrl = (name: string, url: string): Problems =>
+  /^https?:\/\/[^\s/]+/.test(url) ? [] : [`${name}: must be an http(s) URL (got ${JSON.stringify(url)})`]
+
+/** Reads and checks everything; every problem is reported at once, before any request. */
+export const loadSettings = (overrides: Overrides = {}) =>
+  Effect.gen(function*() {
+    const { source, text } = yield* findConfigText(overrides.configPath)
+    const file = yield* Either.match(parseConfig(text), {
+      onLeft: (problems) => Effect.fail(new ConfigError({ source, problems })),
+      onRight: Effect.succeed
+    })
+    const envOf = (name: string) => Effect.orDie(env(name)).pipe(Effect.map(Option.getOrUndefined))
+    const githubApiUrl = overrides.githubApiUrl ?? (yield* envOf("GITHUB_API_URL")) ?? file.github_api_url ??
+      defaults.githubApiUrl
+    const ddSite = overrides.ddSite ?? (yield* envOf("DD_SITE")) ?? file.dd_site ?? defaults.ddSite
+    const ddApiUrl = overrides.ddApiUrl ?? (yield* envOf("DD_API_URL")) ?? file.dd_api_url
+    const siteProblems = Either.isLeft(Schema.decodeUnknownEither(DatadogSite)(ddSite))
+      ? [`DD_SITE: unknown Datadog site ${JSON.stringify(ddSite)}`]
+      : []
+    const problems = [
+      ...validateUrl("GITHUB_API_URL", githubApiUrl),
+      ...(ddApiUrl === undefined ? siteProblems : validateUrl("DD_API_URL", ddApiUrl))
+    ]
+    if (problems.length > 0) return yield* new ConfigError({ source: "environment and flags", problems })
+    const github = { apiUrl: trimSlash(githubApiUrl), token: yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN")) }
+    const datadog = {
+      site: ddSite,
+      apiUrl: trimSlash(ddApiUrl ?? `https://api.${ddSite}`),
+      apiKey: yield* Effect.orDie(secretEnv("DD_API_KEY", "DATADOG_API_KEY"))
+    }
+    return {
+      configSource: source,
+      file,
+      targets: toTargets(file),
+      checkName: file.check_name ?? defaults.checkName,
+      selfCheckName: file.self_check_name ?? defaults.selfCheckName,
+      hostName: file.host_name ?? defaults.hostName,
+      failingStatus: file.failing_status ?? defaults.failingStatus,
+      concurrency: overrides.concurrency ?? file.concurrency ?? defaults.concurrency,
+      globalTags: mergeTags(tagList(file.tags)),
+      github,
+      datadog
+    } satisfies Settings
+  })

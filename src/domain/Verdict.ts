@@ -1,0 +1,35 @@
+import type { SourceId } from "./Target.ts"
+
+/** One item that makes a source fail: a status context, a check run or a check suite. */
+export interface FailingItem {
+  readonly name: string
+  /** A check conclusion, or a commit status state (`failure`, `error`). */
+  readonly conclusion: string
+  readonly url?: string | undefined
+}
+
+/** Why a source could not tell. The reasons a person on call can act on differently. */
+export type UnknownReason =
+  | "not_found"
+  | "unauthorized"
+  | "forbidden"
+  | "rate_limited"
+  | "timeout"
+  | "server_error"
+  | "transport"
+  | "unexpected_response"
+
+export type Verdict =
+  | { readonly _tag: "Passing" }
+  | { readonly _tag: "Failing"; readonly items: ReadonlyArray<FailingItem> }
+  | { readonly _tag: "Unknown"; readonly reason: UnknownReason; readonly detail: string }
+
+export const passing: Verdict = { _tag: "Passing" }
+export const failing = (items: ReadonlyArray<FailingItem>): Verdict => ({ _tag: "Failing", items })
+export const unknown = (reason: UnknownReason, detail: string): Verdict => ({ _tag: "Unknown", reason, detail })
+
+/** The verdict of one source for one target. */
+export interface SourceVerdict {
+  readonly source: SourceId
+  readonly verdict: Verdict
+}

@@ -1,0 +1,226 @@
+/**
+ * The GitHub REST client: base URL, auth, API version, a per-request timeout, a bound on
+ * requests in flight, pagination over `Link`, typed errors, and every body decoded by a Schema.
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Context, Duration, Effect, Layer, Option, ParseResult, Redacted, Schedule, Schema } from "effect"
+import { GitHubError } from "./GitHubError.ts"
+
+export interface GitHubConfigShape {
+  /** REST base URL, without a trailing slash: `https://api.github.com` or `https://ghe.example.com/api/v3`. */
+  readonly apiUrl: string
+  readonly token: Option.Option<Redacted.Redacted<string>>
+  /** Requests in flight at once, across every source. */
+  readonly concurrency: number
+  readonly requestTimeout: Duration.DurationInput
+  readonly userAgent: string
+}
+export class GitHubConfig extends Context.Tag("github-ci-monitor/GitHubConfig")<GitHubConfig, GitHubConfigShape>() {}
+
+export const API_VERSION = "2022-11-28"
+
+/** The most pages followed for one listing (100 items each); more is a loop or a runaway. */
+const MAX_PAGES = 50
+
+/** `<url>; rel="next", <url>; rel="last"` → the `next` URL. */
+export const nextLink = (link: string | undefined): string | undefined => {
+  if (!link) return undefined
+  for (const part of link.split(",")) {
+    const m = /<([^>]+)>\s*;\s*rel="?([^";]+)"?/.exec(part.trim())
+    if (m && m[2]?.split(/\s+/).includes("next")) return m[1]
+  }
+  return undefined
+}
+
+const errorMessage = (body: unknown): string | undefined =>
+  typeof body === "object" && body !== null && "message" in body && typeof body.message === "string"
+    ? body.message
+    : undefined
+
+const clock = (d: Date) => d.toISOString().slice(11, 19)
+
+/** Maps a non-2xx answer to the typed error that says what to do about it. */
+const classify = (response: HttpClientResponse.HttpClientResponse, body: unknown, now: number): GitHubError => {
+  const status = response.status
+  const said = errorMessage(body)
+  const quoted = said ? `: ${said}` : ""
+  const remaining = response.headers["x-ratelimit-remaining"]
+  const retryAfter = Number(response.headers["retry-after"])
+  const reset = Number(response.headers["x-ratelimit-reset"])
+  if ((status === 403 || status === 429) && (remaining === "0" || !Number.isNaN(retryAfter))) {
+    const resetAt = !Number.isNaN(retryAfter)
+      ? new Date(now + retryAfter * 1000)
+      : !Number.isNaN(reset) && reset > 0
+      ? new Date(reset * 1000)
+      : undefined
+    return new GitHubError({
+      reason: "rate_limited",
+      status,
+      resetAt,
+      detail: resetAt ? `rate limited until ${clock(resetAt)} UTC` : `rate limited (${status}${quoted})`
+    })
+  }
+  switch (status) {
+    case 401:
+      return new GitHubError({ reason: "unauthorized", status, detail: `GitHub rejected the token (401${quoted})` })
+    case 403:
+      return new GitHubError({
+        reason: "forbidden",
+        status,
+        detail: `forbidden (403${quoted}): the token needs read access to checks and commit statuses`
+      })
+    case 404:
+      return new GitHubError({
+        reason: "not_found",
+        status,
+        detail: "not found (404): the repository does not exist or the token cannot see it"
+      })
+    case 422:
+      return new GitHubError({ reason: "not_found", status, detail: `ref not found (422${quoted})` })
+  }
+  if (status >= 500) {
+    return new GitHubError({ reason: "server_error", status, detail: `GitHub server error (${status}${quoted})` })
+  }
+  return new GitHubError({ reason: "unexpected_response", status, detail: `unexpected answer ${status}${quoted}` })
+}
+
+const decodeFailure = (path: string, error: ParseResult.ParseError) =>
+  new GitHubError({
+    reason: "unexpected_response",
+    detail: `unexpected response body from ${path}: ${
+      ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, 2).map((i) => `${i.path.join(".") || "body"} ${i.message}`).join("; ")
+    }`
+  })
+
+export interface Page<A> {
+  readonly body: A
+  readonly next: string | undefined
+}
+
+const make = Effect.gen(function*() {
+  const config = yield* GitHubConfig
+  const semaphore = yield* Effect.makeSemaphore(Math.max(1, config.concurrency))
+  const origin = new URL(config.apiUrl).origin
+  const timeout = Duration.decode(config.requestTimeout)
+  const client = (yield* HttpClient.HttpClient).pipe(
+    HttpClient.mapRequest((request) => {
+      const withHeaders = request.pipe(
+        HttpClientRequest.setHeaders({
+          accept: "application/vnd.github+json",
+          "x-github-api-version": API_VERSION,
+          "user-agent": config.userAgent
+        })
+      )
+      return Option.match(config.token, {
+        onNone: () => withHeaders,
+        onSome: (token) => HttpClientRequest.bearerToken(withHeaders, token)
+      })
+    }),
+    HttpClient.withTracerPropagation(false)
+  )
+
+  /** One GET of a full URL: the answer decoded by `schema`, or a typed error. */
+  const getUrl = <A, I>(url: string, schema: Schema.Schema<A, I>): Effect.Effect<Page<A>, GitHubError> => {
+    const path = url.startsWith(origin) ? url.slice(origin.length).split("?")[0] ?? url : url
+    const attempt = Effect.gen(function*() {
+      const response = yield* client.get(url).pipe(
+        Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub (${e.reason})` }))
+      )
+      const text = yield* response.text.pipe(
+        Effect.mapError(() => new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" }))
+      )
+      const json = yield* Effect.try({
+        try: () => (text === "" ? undefined : JSON.parse(text) as unknown),
+        catch: () => undefined
+      }).pipe(Effect.orElseSucceed(() => Symbol.for("not-json")))
+      if (response.status < 200 || response.status >= 300) {
+        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        return yield* Effect.fail(classify(response, json, now))
+      }
+      if (typeof json === "symbol" || json === undefined) {
+        return yield* new GitHubError({
+          reason: "unexpected_response",
+          status: response.status,
+          detail: `unexpected response from ${path}: the body is not JSON`
+        })
+      }
+      const body = yield* Schema.decodeUnknown(schema)(json).pipe(Effect.mapError((e) => decodeFailure(path, e)))
+      return { body, next: nextLink(response.headers["link"]) }
+    }).pipe(
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new GitHubError({ reason: "timeout", detail: `GitHub did not answer within ${Duration.format(timeout)}` })
+      })
+    )
+    return semaphore.withPermits(1)(attempt).pipe(
+      // Transient failures get two more tries, quickly: the next cycle is minutes away.
+      Effect.retry({
+        schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
+        while: (e) => e.transient
+      }),
+      Effect.withSpan("GitHubClient.get", { attributes: { path } })
+    )
+  }
+
+  /** GET `path` (relative to the API URL) with its query. */
+  const get = <A, I>(path: string, schema: Schema.Schema<A, I>, query: Record<string, string> = {}) => {
+    const search = new URLSearchParams(query).toString()
+    return getUrl(`${config.apiUrl}${path}${search ? `?${search}` : ""}`, schema).pipe(Effect.map((p) => p.body))
+  }
+
+  /**
+   * Every page of a listing, following GitHub's `Link: rel="next"` URLs as given (GitHub may
+   * point them at another path, e.g. `/repositories/{id}/…`). Only same-origin links are
+   * followed, so the token never leaves the configured API host.
+   */
+  const getAll = <A, I, T>(
+    path: string,
+    schema: Schema.Schema<A, I>,
+    items: (page: A) => ReadonlyArray<T>,
+    query: Record<string, string> = {}
+  ): Effect.Effect<ReadonlyArray<T>, GitHubError> =>
+    Effect.gen(function*() {
+      const search = new URLSearchParams({ per_page: "100", ...query }).toString()
+      let url: string | undefined = `${config.apiUrl}${path}?${search}`
+      const all: Array<T> = []
+      for (let pages = 0; url !== undefined; pages++) {
+        if (pages >= MAX_PAGES) {
+          return yield* new GitHubError({
+            reason: "unexpected_response",
+            detail: `more than ${MAX_PAGES} pages at ${path}; stopped following`
+          })
+        }
+        if (new URL(url).origin !== origin) {
+          return yield* new GitHubError({
+            reason: "unexpected_response",
+            detail: `GitHub's next-page link points at another host (${new URL(url).host}); not followed`
+          })
+        }
+        const page: Page<A> = yield* getUrl(url, schema)
+        all.push(...items(page.body))
+        url = page.next
+      }
+      return all
+    })
+
+  return { get, getAll, apiUrl: config.apiUrl } as const
+})
+
+export class GitHubClient extends Context.Tag("github-ci-monitor/GitHubClient")<
+  GitHubClient,
+  Effect.Effect.Success<typeof make>
+>() {
+  static readonly layer = Layer.effect(GitHubClient, make)
+}
+
+/** Request logs must never show the Datadog key either (Authorization is redacted already). */
+export const redactedHeaderNames = Layer.scopedDiscard(
+  Effect.locallyScopedWith(Headers.currentRedactedNames, (names) => [...names, "dd-api-key"])
+)
+
+/** Encodes a path segment; a ref like `release/v2` becomes `release%2Fv2`, which GitHub accepts. */
+export const segment = (s: string): string => encodeURIComponent(s)

@@ -1,0 +1,129 @@
+/**
+ * One monitoring cycle: targets → each enabled source's verdict → one service check per target
+ * plus the monitor's self-check → the sink. Whatever a source does, every target gets exactly
+ * one check; a source's error becomes status 3 for its own target here, and only here.
+ */
+import { Cause, Clock, Effect, Either } from "effect"
+import type { CheckStatus, Level } from "./domain/Status.ts"
+import { checkMessage, checkStatus, fitParts, targetLevel } from "./domain/Status.ts"
+import type { SourceId, Target } from "./domain/Target.ts"
+import { enabledSources, targetKey } from "./domain/Target.ts"
+import type { SourceVerdict, Verdict } from "./domain/Verdict.ts"
+import { unknown } from "./domain/Verdict.ts"
+import type { DeliveryReport, ServiceCheck } from "./sinks/Sink.ts"
+import { Sink } from "./sinks/Sink.ts"
+import type { SourceResult } from "./sources/StatusSource.ts"
+import { StatusSources } from "./sources/StatusSource.ts"
+
+export interface CycleOptions {
+  readonly checkName: string
+  readonly selfCheckName: string
+  readonly hostName: string
+  readonly failingStatus: 1 | 2
+  readonly globalTags: ReadonlyArray<string>
+}
+
+export interface TargetResult {
+  readonly target: Target
+  readonly verdicts: ReadonlyArray<SourceVerdict>
+  readonly level: Level
+  readonly check: ServiceCheck
+}
+
+export interface CycleResult {
+  readonly results: ReadonlyArray<TargetResult>
+  readonly selfCheck: ServiceCheck
+  readonly delivery: DeliveryReport
+  readonly counts: Readonly<Record<Level, number>>
+  readonly durationMillis: number
+}
+
+const toVerdict = (result: SourceResult | undefined): Verdict =>
+  result === undefined
+    ? unknown("unexpected_response", "the source gave no answer for this target")
+    : Either.match(result, { onLeft: (e) => unknown(e.reason, e.detail), onRight: (v) => v })
+
+/** Asks every source for the targets that enable it; a source that dies leaves its targets unknown. */
+const collectVerdicts = (targets: ReadonlyArray<Target>) =>
+  Effect.gen(function*() {
+    const sources = yield* StatusSources
+    const byTarget = new Map<string, Map<SourceId, Verdict>>(targets.map((t) => [targetKey(t), new Map()]))
+    yield* Effect.forEach(sources, (source) => {
+      const batch = targets.filter((t) => t.sources[source.id])
+      if (batch.length === 0) return Effect.void
+      return source.check(batch).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.logError(`source ${source.id} failed`, cause).pipe(
+            Effect.as(batch.map(() =>
+              Either.right(unknown("unexpected_response", `internal error: ${Cause.pretty(cause).split("\n")[0]}`))
+            ))
+          )
+        ),
+        Effect.map((results) => batch.forEach((t, i) => byTarget.get(targetKey(t))?.set(source.id, toVerdict(results[i]))))
+      )
+    }, { concurrency: "unbounded", discard: true })
+    return targets.map((t) => {
+      const got = byTarget.get(targetKey(t))
+      return enabledSources(t).map((source): SourceVerdict => ({
+        source,
+        verdict: got?.get(source) ?? unknown("unexpected_response", "no source answered for this target")
+      }))
+    })
+  })
+
+const selfCheckFor = (
+  options: CycleOptions,
+  counts: Readonly<Record<Level, number>>,
+  results: ReadonlyArray<TargetResult>,
+  timestamp: number
+): ServiceCheck => {
+  const total = results.length
+  const blind = total > 0 && counts.unknown === total
+  const head = `github-ci-monitor checked ${total} target${total === 1 ? "" : "s"}: ${counts.ok} OK, ${counts.failing} failing, ${counts.unknown} unknown`
+  // When not one target could be read, the monitor itself is the likely problem (token, network).
+  const first = results[0]?.check.message
+  const status: CheckStatus = blind ? 1 : 0
+  return {
+    check: options.selfCheckName,
+    host_name: options.hostName,
+    status,
+    tags: options.globalTags,
+    message: blind && first ? fitParts(`${head}; e.g. `, [first], "") : head,
+    timestamp
+  }
+}
+
+/** Runs one cycle over `targets` and delivers every check to the Sink. */
+export const runCycle = (targets: ReadonlyArray<Target>, options: CycleOptions) =>
+  Effect.gen(function*() {
+    const sink = yield* Sink
+    const started = yield* Clock.currentTimeMillis
+    const verdicts = yield* collectVerdicts(targets)
+    const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+    const results = targets.map((target, i): TargetResult => {
+      const vs = verdicts[i] ?? []
+      const level = targetLevel(vs)
+      return {
+        target,
+        verdicts: vs,
+        level,
+        check: {
+          check: options.checkName,
+          host_name: options.hostName,
+          status: checkStatus(level, options.failingStatus),
+          tags: [`owner:${target.owner}`, `repo:${target.repo}`, `ref:${target.ref}`, ...target.tags],
+          message: checkMessage(target, vs),
+          timestamp
+        }
+      }
+    })
+    const counts = {
+      ok: results.filter((r) => r.level === "ok").length,
+      failing: results.filter((r) => r.level === "failing").length,
+      unknown: results.filter((r) => r.level === "unknown").length
+    }
+    const selfCheck = selfCheckFor(options, counts, results, timestamp)
+    const delivery = yield* sink.deliver([...results.map((r) => r.check), selfCheck])
+    const durationMillis = (yield* Clock.currentTimeMillis) - started
+    return { results, selfCheck, delivery, counts, durationMillis } satisfies CycleResult
+  }).pipe(Effect.withSpan("Monitor.cycle", { attributes: { targets: targets.length } }))

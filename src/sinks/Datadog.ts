@@ -1,0 +1,92 @@
+/**
+ * Datadog service checks over `POST /api/v1/check_run`, the key in the `DD-API-KEY` header
+ * (never in a URL). Checks go in batches; a batch that fails is reported with its reason.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Context, Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import type { DeliveryFailure, ServiceCheck } from "./Sink.ts"
+import { Sink } from "./Sink.ts"
+
+export interface DatadogConfigShape {
+  /** `https://api.datadoghq.com`, `https://api.datadoghq.eu`, … or a proxy's base URL. */
+  readonly apiUrl: string
+  readonly apiKey: Redacted.Redacted<string>
+  readonly requestTimeout: Duration.DurationInput
+  readonly batchSize: number
+  readonly userAgent: string
+}
+export class DatadogConfig extends Context.Tag("github-ci-monitor/DatadogConfig")<DatadogConfig, DatadogConfigShape>() {}
+
+class DeliveryError extends Data.TaggedError("DeliveryError")<{ readonly reason: string; readonly transient: boolean }> {}
+
+const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
+
+const explain = (status: number, body: string): DeliveryError => {
+  const said = body.slice(0, 200).replace(/\s+/g, " ").trim()
+  if (status === 403 || status === 401) {
+    return new DeliveryError({
+      reason: `Datadog rejected the API key (${status}); check DD_API_KEY and that DD_SITE matches the key's site`,
+      transient: false
+    })
+  }
+  return new DeliveryError({
+    reason: `Datadog answered ${status}${said ? `: ${said}` : ""}`,
+    transient: status >= 500 || status === 429 || status === 408
+  })
+}
+
+export const DatadogSink = Layer.effect(
+  Sink,
+  Effect.gen(function*() {
+    const config = yield* DatadogConfig
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const url = `${config.apiUrl}/api/v1/check_run`
+    const timeout = Duration.decode(config.requestTimeout)
+
+    const post = (batch: ReadonlyArray<ServiceCheck>) =>
+      Effect.gen(function*() {
+        const request = HttpClientRequest.post(url).pipe(
+          HttpClientRequest.setHeaders({
+            "dd-api-key": Redacted.value(config.apiKey),
+            "user-agent": config.userAgent,
+            accept: "application/json"
+          }),
+          HttpClientRequest.bodyUnsafeJson(batch)
+        )
+        const response = yield* http.execute(request).pipe(
+          Effect.mapError((e) => new DeliveryError({ reason: `could not reach Datadog (${e.reason})`, transient: true }))
+        )
+        if (response.status >= 200 && response.status < 300) return
+        const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+        return yield* explain(response.status, body)
+      }).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new DeliveryError({ reason: `Datadog did not answer within ${Duration.format(timeout)}`, transient: true })
+        }),
+        Effect.retry({
+          schedule: Schedule.exponential("250 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
+          while: (e) => e.transient
+        }),
+        Effect.withSpan("Datadog.post", { attributes: { checks: batch.length } })
+      )
+
+    return Sink.of({
+      deliver: (checks) =>
+        Effect.forEach(chunks(checks, config.batchSize), (batch) =>
+          post(batch).pipe(
+            Effect.as<ReadonlyArray<DeliveryFailure>>([]),
+            Effect.catchAll((e) => Effect.succeed<ReadonlyArray<DeliveryFailure>>([{ checks: batch, reason: e.reason }]))
+          ), { concurrency: 4 }).pipe(
+            Effect.map((results) => {
+              const failures = results.flat()
+              const failed = failures.reduce((n, f) => n + f.checks.length, 0)
+              return { destination: `Datadog (${config.apiUrl})`, delivered: checks.length - failed, failures }
+            })
+          )
+    })
+  })
+)

@@ -1,0 +1,71 @@
+import http from "node:http"
+import type { AddressInfo } from "node:net"
+import { gunzipSync, inflateSync } from "node:zlib"
+
+/** A canned answer served instead of the normal one. `status: 0` hangs: no answer until close(). */
+export type Fault = { status: number; body?: string | object; headers?: Record<string, string>; times?: number }
+
+export type Headers = Record<string, string | undefined>
+
+export interface Listening {
+  url: string
+  close(): Promise<void>
+}
+
+/** Starts a server on 127.0.0.1 on a free port; close() also drops hanging and keep-alive sockets. */
+export const listen = async (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Listening> => {
+  const server = http.createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  let closed: Promise<void> | undefined
+  return {
+    url: `http://127.0.0.1:${port}`,
+    // Idempotent, so a test may close early and its afterEach close again.
+    close: () =>
+      (closed ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }))
+  }
+}
+
+/** Lower-cased request headers, repeated ones joined like fetch does. */
+export const headersOf = (req: http.IncomingMessage): Headers =>
+  Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : value]))
+
+/** The request body as text, decoded when the client compressed it. */
+export const readBody = async (req: http.IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const raw = Buffer.concat(chunks)
+  const encoding = req.headers["content-encoding"]
+  return (encoding === "gzip" ? gunzipSync(raw) : encoding === "deflate" ? inflateSync(raw) : raw).toString("utf8")
+}
+
+export const bodyText = (body: string | object | undefined): string =>
+  body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body)
+
+/** Sends a JSON (or raw string) body with the given headers. */
+export const send = (res: http.ServerResponse, status: number, body: string | object | undefined, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
+  res.end(bodyText(body))
+}
+
+/** Serves a fault; a `status: 0` fault leaves the request open until the server closes. */
+export const sendFault = (res: http.ServerResponse, fault: Fault, headers: Record<string, string> = {}): void => {
+  if (fault.status !== 0) send(res, fault.status, fault.body, { ...headers, ...fault.headers })
+}
+
+/**
+ * Takes one use of the first fault found under `keys` (in that order); used-up faults are removed.
+ * `times` counts the uses left, forever when absent.
+ */
+export const takeFault = <K>(faults: Map<K, Fault>, keys: Iterable<K>): Fault | undefined => {
+  for (const key of keys) {
+    const fault = faults.get(key)
+    if (fault === undefined) continue
+    if (fault.times !== undefined && --fault.times <= 0) faults.delete(key)
+    if (fault.times === undefined || fault.times >= 0) return fault
+  }
+  return undefined
+}
