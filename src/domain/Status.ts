@@ -115,9 +115,12 @@ const describeItem = (i: FailingItem): string => `${i.name} (${i.conclusion})${i
 export const checkMessage = (target: Target, verdicts: ReadonlyArray<SourceVerdict>): string => {
   const key = targetKey(target)
   const level = targetLevel(verdicts)
-  const unknowns = verdicts.flatMap((v) =>
-    v.verdict._tag === "Unknown" ? [`${sourceLabel[v.source]}: ${v.verdict.detail}`] : []
-  )
+  // Sources that failed the same way (a missing repository, a bad token) are named once.
+  const byDetail = new Map<string, Array<string>>()
+  for (const v of verdicts) {
+    if (v.verdict._tag === "Unknown") byDetail.set(v.verdict.detail, [...(byDetail.get(v.verdict.detail) ?? []), sourceLabel[v.source]])
+  }
+  const unknowns = [...byDetail].map(([detail, labels]) => `${labels.join(", ")}: ${detail}`)
   if (level === "ok") {
     return fitParts(`CI passing on ${key} (${verdicts.map((v) => sourceLabel[v.source]).join(", ")})`, [], "")
   }

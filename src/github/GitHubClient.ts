@@ -40,6 +40,14 @@ const errorMessage = (body: unknown): string | undefined =>
     ? body.message
     : undefined
 
+/** `fetch failed` hides the useful part (ECONNREFUSED, ENOTFOUND, a TLS error) in its cause. */
+export const transportCause = (cause: unknown): string => {
+  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
+  const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : undefined
+  const message = inner instanceof Error ? inner.message : String(inner)
+  return code && !message.includes(code) ? `${code} ${message}` : message
+}
+
 const clock = (d: Date) => d.toISOString().slice(11, 19)
 
 /** Maps a non-2xx answer to the typed error that says what to do about it. */
@@ -104,6 +112,7 @@ const make = Effect.gen(function*() {
   const config = yield* GitHubConfig
   const semaphore = yield* Effect.makeSemaphore(Math.max(1, config.concurrency))
   const origin = new URL(config.apiUrl).origin
+  const host = new URL(config.apiUrl).host
   const timeout = Duration.decode(config.requestTimeout)
   const client = (yield* HttpClient.HttpClient).pipe(
     HttpClient.mapRequest((request) => {
@@ -127,7 +136,7 @@ const make = Effect.gen(function*() {
     const path = url.startsWith(origin) ? url.slice(origin.length).split("?")[0] ?? url : url
     const attempt = Effect.gen(function*() {
       const response = yield* client.get(url).pipe(
-        Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub (${e.reason})` }))
+        Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
       )
       const text = yield* response.text.pipe(
         Effect.mapError(() => new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" }))

@@ -7,6 +7,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import type { DeliveryFailure, ServiceCheck } from "./Sink.ts"
 import { Sink } from "./Sink.ts"
+import { transportCause } from "../github/GitHubClient.ts"
 
 export interface DatadogConfigShape {
   /** `https://api.datadoghq.com`, `https://api.datadoghq.eu`, … or a proxy's base URL. */
@@ -56,7 +57,7 @@ export const DatadogSink = Layer.effect(
           HttpClientRequest.bodyUnsafeJson(batch)
         )
         const response = yield* http.execute(request).pipe(
-          Effect.mapError((e) => new DeliveryError({ reason: `could not reach Datadog (${e.reason})`, transient: true }))
+          Effect.mapError((e) => new DeliveryError({ reason: `could not reach Datadog at ${new URL(url).host}: ${transportCause(e.cause)}`, transient: true }))
         )
         if (response.status >= 200 && response.status < 300) return
         const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
