@@ -3,6 +3,7 @@
  * the sink. Runtime-neutral: the HTTP client is `fetch`, the same on Node, Deno and Bun.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Layer, Option } from "effect"
 import type { Settings } from "../config/Settings.ts"
 import { GitHubClient, GitHubConfig, redactedHeaderNames } from "../github/GitHubClient.ts"
@@ -59,9 +60,17 @@ export const sinkLayer = (s: Settings, choice: SinkChoice, format: OutputFormat)
       }))
     )
 
-/** Everything one cycle needs, over `fetch`. */
-export const cycleLayer = (s: Settings, choice: SinkChoice, format: OutputFormat) =>
-  Layer.mergeAll(sourcesLayer(s), sinkLayer(s, choice, format)).pipe(
-    Layer.provide(FetchHttpClient.layer),
-    Layer.provideMerge(redactedHeaderNames)
-  )
+/**
+ * Everything one cycle needs, over `fetch`. The demo swaps the HTTP client GitHub is reached
+ * with (`githubHttp`) for its simulated GitHub; Datadog is always the real one.
+ */
+export const cycleLayer = (
+  s: Settings,
+  choice: SinkChoice,
+  format: OutputFormat,
+  githubHttp: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+) =>
+  Layer.mergeAll(
+    sourcesLayer(s).pipe(Layer.provide(githubHttp)),
+    sinkLayer(s, choice, format).pipe(Layer.provide(FetchHttpClient.layer))
+  ).pipe(Layer.provideMerge(redactedHeaderNames))

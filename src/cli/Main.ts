@@ -12,6 +12,8 @@ import { ConfigError, loadSettings } from "../config/Settings.ts"
 import { runCycle } from "../monitor.ts"
 import type { OutputFormat } from "../sinks/Stdout.ts"
 import { VERSION } from "../version.ts"
+import { demoConfig, demoTargets, SimulatedGitHub } from "../demo/SimulatedGitHub.ts"
+import { formatJsonLines, formatTable } from "../sinks/Stdout.ts"
 import { chooseSink, cycleLayer, cycleOptions } from "./Layers.ts"
 import { parseLogLevel, StderrLogger } from "./Log.ts"
 import { describeDelivery, describeSettings, settingsJson } from "./Output.ts"
@@ -58,8 +60,8 @@ const overridesOf = (o: Common): Overrides => ({
 })
 
 /** Reads the settings; a bad configuration is printed with every problem and exits 2. */
-const settingsOrExit = (o: Common) =>
-  loadSettings(overridesOf(o)).pipe(
+const settingsOrExit = (o: Common, configText?: Overrides["configText"]) =>
+  loadSettings({ ...overridesOf(o), configText }).pipe(
     Effect.catchTag("ConfigError", (e: ConfigError) =>
       Console.error(`github-ci-monitor: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
   )
@@ -124,9 +126,41 @@ const validate = Command.make(
     })
 ).pipe(Command.withDescription("Read the configuration, report every problem, and print the resolved targets"))
 
+const demo = Command.make(
+  "demo",
+  {
+    output,
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Do not send the sample checks even with a Datadog key"))
+  },
+  (o) =>
+    Effect.gen(function*() {
+      const settings = yield* settingsOrExit({
+        config: Option.none(),
+        githubApiUrl: Option.some("https://api.github.com"),
+        ddSite: Option.none(),
+        ddApiUrl: Option.none(),
+        concurrency: Option.none()
+      }, { source: "built-in demo", text: demoConfig })
+      const choice = chooseSink(settings, o.dryRun)
+      yield* Console.error(
+        `github-ci-monitor: demo: one cycle against a built-in simulated GitHub (${demoTargets.length} sample repositories), no network or token needed`
+      )
+      const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
+        Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat, SimulatedGitHub))
+      )
+      // Sent to Datadog: show the table too, since showing it is the point of the demo.
+      if (choice._tag === "Datadog") {
+        const checks = [...result.results.map((r) => r.check), result.selfCheck]
+        yield* Console.log(o.output === "json" ? formatJsonLines(checks) : formatTable(checks))
+      }
+      yield* Effect.forEach(describeDelivery(result, choice), (line) => Console.error(`github-ci-monitor: ${line}`))
+      if (result.delivery.failures.length > 0) return yield* new ExitCode({ code: 1 })
+    })
+).pipe(Command.withDescription("Run one cycle against a built-in simulated GitHub and print the checks (sends them with a Datadog key)"))
+
 const root = Command.make("github-ci-monitor").pipe(
   Command.withDescription("Watch the CI state of GitHub repositories and report it to Datadog as service checks"),
-  Command.withSubcommands([run, validate])
+  Command.withSubcommands([run, validate, demo])
 )
 
 const cli = Command.run(root, { name: "github-ci-monitor", version: VERSION })

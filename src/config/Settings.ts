@@ -24,6 +24,8 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
 /** What the command line may set; each wins over the environment and the file. */
 export interface Overrides {
   readonly configPath?: string | undefined
+  /** A configuration given as text (the built-in demo); wins over everything else. */
+  readonly configText?: { readonly source: string; readonly text: string } | undefined
   readonly githubApiUrl?: string | undefined
   readonly ddSite?: string | undefined
   readonly ddApiUrl?: string | undefined
@@ -148,7 +150,7 @@ const validateUrl = (name: string, url: string): Problems =>
 /** Reads and checks everything; every problem is reported at once, before any request. */
 export const loadSettings = (overrides: Overrides = {}) =>
   Effect.gen(function*() {
-    const { source, text } = yield* findConfigText(overrides.configPath)
+    const { source, text } = overrides.configText ?? (yield* findConfigText(overrides.configPath))
     const file = yield* Either.match(parseConfig(text), {
       onLeft: (problems) => Effect.fail(new ConfigError({ source, problems })),
       onRight: Effect.succeed

@@ -5,7 +5,7 @@
 import type { Conclusion, SourceId, Target } from "./Target.ts"
 import { targetKey } from "./Target.ts"
 import type { FailingItem, SourceVerdict, Verdict } from "./Verdict.ts"
-import { failing, passing } from "./Verdict.ts"
+import { failing, passingWith } from "./Verdict.ts"
 
 /** The parts of GitHub's answers the rules read (REST and GraphQL map onto these). */
 export interface CommitStatusInput {
@@ -34,7 +34,15 @@ const link = (...urls: ReadonlyArray<string | null | undefined>): string | undef
  * `pending` — also a commit with no statuses at all — is not failing.
  */
 export const commitStatusVerdict = (combined: CommitStatusInput): Verdict => {
-  if (combined.state !== "failure") return passing
+  if (combined.state !== "failure") {
+    return passingWith(
+      combined.state !== "pending"
+        ? []
+        : combined.statuses.length === 0
+        ? ["no commit status reported yet"]
+        : combined.statuses.filter((s) => s.state === "pending").map((s) => s.context)
+    )
+  }
   const items = combined.statuses
     .filter((s) => s.state === "failure" || s.state === "error")
     .map((s): FailingItem => ({ name: s.context, conclusion: s.state, url: link(s.target_url) }))
@@ -49,7 +57,7 @@ export const checkRunsVerdict = (runs: ReadonlyArray<CheckRunInput>, failOn: Rea
   const items = runs
     .filter((r) => failsOn(failOn, r.conclusion))
     .map((r): FailingItem => ({ name: r.name, conclusion: r.conclusion ?? "", url: link(r.html_url, r.details_url) }))
-  return items.length > 0 ? failing(items) : passing
+  return items.length > 0 ? failing(items) : passingWith(runs.filter((r) => r.conclusion === null).map((r) => r.name))
 }
 
 /** A suite fails like a run; a suite queued with no check runs (an app that never starts) is ignored. */
@@ -58,7 +66,7 @@ export const checkSuitesVerdict = (suites: ReadonlyArray<CheckSuiteInput>, failO
     .filter((s) => !(s.status === "queued" && s.latest_check_runs_count === 0))
     .filter((s) => failsOn(failOn, s.conclusion))
     .map((s): FailingItem => ({ name: s.name, conclusion: s.conclusion ?? "", url: s.url }))
-  return items.length > 0 ? failing(items) : passing
+  return items.length > 0 ? failing(items) : passingWith([])
 }
 
 export type Level = "ok" | "failing" | "unknown"
@@ -122,7 +130,10 @@ export const checkMessage = (target: Target, verdicts: ReadonlyArray<SourceVerdi
   }
   const unknowns = [...byDetail].map(([detail, labels]) => `${labels.join(", ")}: ${detail}`)
   if (level === "ok") {
-    return fitParts(`CI passing on ${key} (${verdicts.map((v) => sourceLabel[v.source]).join(", ")})`, [], "")
+    const pending = [...new Set(verdicts.flatMap((v) => (v.verdict._tag === "Passing" ? v.verdict.pending ?? [] : [])))]
+    return pending.length > 0
+      ? fitParts(`No failures on ${key}; still running: `, pending, ", ")
+      : fitParts(`CI passing on ${key} (${verdicts.map((v) => sourceLabel[v.source]).join(", ")})`, [], "")
   }
   if (level === "unknown") {
     return fitParts(`Could not tell the CI state of ${key}: `, unknowns, "; ")

@@ -20,11 +20,14 @@ export type UnknownReason =
   | "unexpected_response"
 
 export type Verdict =
-  | { readonly _tag: "Passing" }
+  | { readonly _tag: "Passing"; readonly pending?: ReadonlyArray<string> | undefined }
   | { readonly _tag: "Failing"; readonly items: ReadonlyArray<FailingItem> }
   | { readonly _tag: "Unknown"; readonly reason: UnknownReason; readonly detail: string }
 
 export const passing: Verdict = { _tag: "Passing" }
+/** Nothing fails, but these are still running (or, for commit status, have not reported). */
+export const passingWith = (pending: ReadonlyArray<string>): Verdict =>
+  pending.length > 0 ? { _tag: "Passing", pending } : passing
 export const failing = (items: ReadonlyArray<FailingItem>): Verdict => ({ _tag: "Failing", items })
 export const unknown = (reason: UnknownReason, detail: string): Verdict => ({ _tag: "Unknown", reason, detail })
 
