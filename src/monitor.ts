@@ -3,7 +3,7 @@
  * plus the monitor's self-check → the sink. Whatever a source does, every target gets exactly
  * one check; a source's error becomes status 3 for its own target here, and only here.
  */
-import { Cause, Clock, Effect, Either } from "effect"
+import { Cause, Clock, Duration, Effect, Either, identity } from "effect"
 import type { CheckStatus, Level } from "./domain/Status.ts"
 import { checkMessage, checkStatus, fitParts, targetLevel } from "./domain/Status.ts"
 import type { SourceId, Target } from "./domain/Target.ts"
@@ -12,7 +12,7 @@ import type { SourceVerdict, Verdict } from "./domain/Verdict.ts"
 import { unknown } from "./domain/Verdict.ts"
 import type { DeliveryReport, ServiceCheck } from "./sinks/Sink.ts"
 import { Sink } from "./sinks/Sink.ts"
-import type { SourceResult } from "./sources/StatusSource.ts"
+import type { SourceResult, StatusSource } from "./sources/StatusSource.ts"
 import { StatusSources } from "./sources/StatusSource.ts"
 
 export interface CycleOptions {
@@ -21,6 +21,8 @@ export interface CycleOptions {
   readonly hostName: string
   readonly failingStatus: 1 | 2
   readonly globalTags: ReadonlyArray<string>
+  /** How long sources may take; then unanswered targets are unknown and every check still goes out. */
+  readonly deadline?: Duration.DurationInput | undefined
 }
 
 export interface TargetResult {
@@ -43,30 +45,47 @@ const toVerdict = (result: SourceResult | undefined): Verdict =>
     ? unknown("unexpected_response", "the source gave no answer for this target")
     : Either.match(result, { onLeft: (e) => unknown(e.reason, e.detail), onRight: (v) => v })
 
-/** Asks every source for the targets that enable it; a source that dies leaves its targets unknown. */
-const collectVerdicts = (targets: ReadonlyArray<Target>) =>
+const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
+
+/**
+ * Asks every source for the targets that enable it, in batches of the source's size, keeping
+ * each answer as it comes. A source that dies leaves its targets unknown; at the deadline, the
+ * targets not yet answered are unknown ("timed out") and every answer already in is kept.
+ */
+const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Duration | undefined) =>
   Effect.gen(function*() {
     const sources = yield* StatusSources
     const byTarget = new Map<string, Map<SourceId, Verdict>>(targets.map((t) => [targetKey(t), new Map()]))
-    yield* Effect.forEach(sources, (source) => {
-      const batch = targets.filter((t) => t.sources[source.id])
-      if (batch.length === 0) return Effect.void
-      return source.check(batch).pipe(
+    const ask = (source: StatusSource, batch: ReadonlyArray<Target>) =>
+      source.check(batch).pipe(
         Effect.catchAllCause((cause) =>
-          Effect.logError(`source ${source.id} failed`, cause).pipe(
-            Effect.as(batch.map(() =>
-              Either.right(unknown("unexpected_response", `internal error: ${Cause.pretty(cause).split("\n")[0]}`))
-            ))
-          )
+          Cause.isInterruptedOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.logError(`source ${source.id} failed`, cause).pipe(
+              Effect.as(batch.map(() =>
+                Either.right(unknown("unexpected_response", `internal error: ${Cause.pretty(cause).split("\n")[0]}`))
+              ))
+            )
         ),
         Effect.map((results) => batch.forEach((t, i) => byTarget.get(targetKey(t))?.set(source.id, toVerdict(results[i]))))
       )
-    }, { concurrency: "unbounded", discard: true })
+    const all = Effect.forEach(
+      sources.flatMap((source) =>
+        chunks(targets.filter((t) => t.sources[source.id]), Math.max(1, source.batchSize)).map((batch) => ask(source, batch))
+      ),
+      identity,
+      { concurrency: "unbounded", discard: true }
+    )
+    const late = deadline === undefined
+      ? undefined
+      : unknown("timeout", `no answer from GitHub before the cycle's deadline (${Duration.format(deadline)})`)
+    yield* deadline === undefined ? all : Effect.timeoutOption(all, deadline)
     return targets.map((t) => {
       const got = byTarget.get(targetKey(t))
       return enabledSources(t).map((source): SourceVerdict => ({
         source,
-        verdict: got?.get(source) ?? unknown("unexpected_response", "no source answered for this target")
+        verdict: got?.get(source) ?? late ?? unknown("unexpected_response", "no source answered for this target")
       }))
     })
   })
@@ -98,7 +117,7 @@ export const runCycle = (targets: ReadonlyArray<Target>, options: CycleOptions) 
   Effect.gen(function*() {
     const sink = yield* Sink
     const started = yield* Clock.currentTimeMillis
-    const verdicts = yield* collectVerdicts(targets)
+    const verdicts = yield* collectVerdicts(targets, options.deadline === undefined ? undefined : Duration.decode(options.deadline))
     const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const results = targets.map((target, i): TargetResult => {
       const vs = verdicts[i] ?? []

@@ -14,8 +14,8 @@ import type { OutputFormat } from "../sinks/Stdout.ts"
 import { VERSION } from "../version.ts"
 import { demoConfig, demoTargets, SimulatedGitHub } from "../demo/SimulatedGitHub.ts"
 import { formatJsonLines, formatTable } from "../sinks/Stdout.ts"
-import { chooseSink, cycleLayer, cycleOptions } from "./Layers.ts"
-import { parseLogLevel, StderrLogger } from "./Log.ts"
+import { chooseSink, cycleLayer, cycleOptions } from "../runtime/Layers.ts"
+import { parseLogLevel, StderrLogger } from "../runtime/Log.ts"
 import { describeDelivery, describeSettings, settingsJson } from "./Output.ts"
 
 /** Ends the command with this exit code, after it has said why. */

@@ -4,7 +4,7 @@ import type { Settings } from "../config/Settings.ts"
 import { sourceLabel } from "../domain/Status.ts"
 import { enabledSources, targetKey } from "../domain/Target.ts"
 import type { CycleResult } from "../monitor.ts"
-import type { SinkChoice } from "./Layers.ts"
+import type { SinkChoice } from "../runtime/Layers.ts"
 
 const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? []

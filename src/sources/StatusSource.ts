@@ -13,6 +13,12 @@ export type SourceResult = Either.Either<Verdict, GitHubError>
 
 export interface StatusSource {
   readonly id: SourceId
+  /**
+   * How many targets one call of `check` should get: 1 for a source that asks per target,
+   * more for one that answers many targets per request. The cycle splits batches to this size
+   * so that, at the deadline, every answer already in is kept.
+   */
+  readonly batchSize: number
   readonly check: (targets: ReadonlyArray<Target>) => Effect.Effect<ReadonlyArray<SourceResult>>
 }
 
@@ -31,6 +37,7 @@ export const perTarget = (
   fetch: (target: Target) => Effect.Effect<Verdict, GitHubError>
 ): StatusSource => ({
   id,
+  batchSize: 1,
   check: (targets) =>
     Effect.forEach(targets, (t) => Effect.either(fetch(t)), { concurrency: "unbounded" }).pipe(
       Effect.withSpan(`StatusSource.${id}`, { attributes: { targets: targets.length } })

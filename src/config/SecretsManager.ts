@@ -1,0 +1,76 @@
+/**
+ * Credentials from AWS Secrets Manager, as the original tool's Lambda read them: the secret
+ * string holds `github_token` and `datadog_api_key`, as JSON or YAML. The AWS SDK v3 client is
+ * loaded only when a `secret_id` is configured (it is provided by the Lambda runtime, and
+ * honours `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL` like every v3 client).
+ */
+import { Data, Effect, Redacted } from "effect"
+import * as YAML from "yaml"
+
+export class SecretError extends Data.TaggedError("SecretError")<{ readonly secretId: string; readonly reason: string }> {
+  override get message(): string {
+    return `cannot read secret ${JSON.stringify(this.secretId)} from AWS Secrets Manager: ${this.reason}`
+  }
+}
+
+export interface SecretRef {
+  readonly secretId: string
+  readonly versionId?: string | undefined
+  readonly region?: string | undefined
+}
+
+export interface Credentials {
+  readonly githubToken: Redacted.Redacted<string>
+  readonly datadogApiKey: Redacted.Redacted<string>
+}
+
+/** Reads the two keys out of the secret string; says which is missing, never what is there. */
+export const parseSecret = (secretId: string, text: string): Effect.Effect<Credentials, SecretError> => {
+  let doc: unknown
+  try {
+    doc = YAML.parse(text)
+  } catch {
+    return Effect.fail(new SecretError({ secretId, reason: "the secret string is neither JSON nor YAML" }))
+  }
+  const field = (name: string) =>
+    typeof doc === "object" && doc !== null && name in doc && typeof (doc as Record<string, unknown>)[name] === "string" &&
+      ((doc as Record<string, string>)[name] ?? "").trim() !== ""
+      ? Redacted.make(((doc as Record<string, string>)[name] ?? "").trim())
+      : undefined
+  const githubToken = field("github_token")
+  const datadogApiKey = field("datadog_api_key")
+  const missing = [githubToken ? [] : ["github_token"], datadogApiKey ? [] : ["datadog_api_key"]].flat()
+  return githubToken && datadogApiKey
+    ? Effect.succeed({ githubToken, datadogApiKey })
+    : Effect.fail(new SecretError({ secretId, reason: `the secret has no ${missing.join(" and no ")} (a JSON or YAML mapping is expected)` }))
+}
+
+const describeAwsError = (e: unknown): string => {
+  const name = typeof e === "object" && e !== null && "name" in e ? String(e.name) : "Error"
+  const message = e instanceof Error ? e.message : String(e)
+  return `${name}: ${message}`
+}
+
+export const fetchSecret = (ref: SecretRef): Effect.Effect<Credentials, SecretError> =>
+  Effect.tryPromise({
+    try: async (signal) => {
+      const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager")
+      const client = new SecretsManagerClient(ref.region ? { region: ref.region } : {})
+      try {
+        return await client.send(
+          new GetSecretValueCommand({ SecretId: ref.secretId, ...(ref.versionId ? { VersionId: ref.versionId } : {}) }),
+          { abortSignal: signal }
+        )
+      } finally {
+        client.destroy()
+      }
+    },
+    catch: (e) => new SecretError({ secretId: ref.secretId, reason: describeAwsError(e) })
+  }).pipe(
+    Effect.flatMap((out) =>
+      out.SecretString === undefined
+        ? Effect.fail(new SecretError({ secretId: ref.secretId, reason: "the secret has no SecretString (binary secrets are not read)" }))
+        : parseSecret(ref.secretId, out.SecretString)
+    ),
+    Effect.withSpan("SecretsManager.getSecretValue")
+  )

@@ -1,0 +1,120 @@
+/**
+ * The AWS Lambda handler, run by an EventBridge schedule. Per container: the settings, the
+ * secret and the runtime (layers) are built once and reused while warm; anything that failed is
+ * built again on the next invocation, never cached as a failure. Per invocation: one cycle that
+ * ends before the invocation's remaining time runs out, so every target still gets its check.
+ * The invocation rejects — so Lambda's Errors metric and alarms see it — when the configuration
+ * or secret is bad or a check could not be delivered; it resolves whatever the CI states were.
+ */
+import type { FileSystem, Path } from "@effect/platform"
+import { Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
+import { fetchSecret } from "../config/SecretsManager.ts"
+import type { Credentials } from "../config/SecretsManager.ts"
+import type { Settings } from "../config/Settings.ts"
+import { loadSettings } from "../config/Settings.ts"
+import { parseLogLevel } from "../runtime/Log.ts"
+import { cycleLayer, cycleOptions } from "../runtime/Layers.ts"
+import { runCycle } from "../monitor.ts"
+import type { StatusSources } from "../sources/StatusSource.ts"
+import type { Sink } from "../sinks/Sink.ts"
+
+export interface LambdaContext {
+  readonly getRemainingTimeInMillis: () => number
+  readonly awsRequestId?: string
+}
+
+export interface LambdaResult {
+  readonly targets: number
+  readonly ok: number
+  readonly failing: number
+  readonly unknown: number
+  readonly delivered: number
+}
+
+/** Time kept back from the invocation's remaining time for sending the checks. */
+export const deadlineFor = (remainingMillis: number): number =>
+  Math.max(1000, remainingMillis - Math.min(5000, Math.max(1000, remainingMillis * 0.2)))
+
+const withCredentials = (s: Settings, c: Credentials): Settings => ({
+  ...s,
+  github: { ...s.github, token: Option.some(c.githubToken) },
+  datadog: { ...s.datadog, apiKey: Option.some(c.datadogApiKey) }
+})
+
+/** One JSON object per line, which CloudWatch Logs Insights can query. */
+const jsonLogs = (level: string | undefined) =>
+  Layer.merge(Logger.json, Logger.minimumLogLevel(parseLogLevel(level)))
+
+type Runtime = ManagedRuntime.ManagedRuntime<StatusSources | Sink, never>
+
+export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.Path>) => {
+  let warm: { readonly settings: Settings; readonly runtime: Runtime } | undefined
+
+  /** Settings with credentials (env, or the secret when `secret_id` is set), and their runtime. */
+  const prepare = Effect.gen(function*() {
+    if (warm) return warm
+    const base = yield* loadSettings({ configPath: process.env["CONFIG_FILE"] || undefined })
+    const secretId = base.file.secret_id
+    const settings = secretId
+      ? withCredentials(base, yield* fetchSecret({ secretId, versionId: base.file.version_id, region: base.file.region }))
+      : base
+    if (Option.isNone(settings.datadog.apiKey)) {
+      return yield* Effect.fail(
+        new Error("no Datadog API key: set secret_id (a secret with datadog_api_key) or DD_API_KEY")
+      )
+    }
+    const runtime: Runtime = ManagedRuntime.make(cycleLayer(settings, { _tag: "Datadog" }, "json"))
+    warm = { settings, runtime }
+    return warm
+  }).pipe(Effect.provide(platform))
+
+  return async (_event: unknown, context: LambdaContext): Promise<LambdaResult> => {
+    const prepared = await Effect.runPromise(
+      prepare.pipe(
+        Effect.tapError((e) => Effect.logError(`configuration failed: ${e.message}`)),
+        Effect.mapError((e) => new Error(e.message)),
+        Effect.provide(jsonLogs(undefined))
+      )
+    )
+    const { settings, runtime } = prepared
+    const deadline = deadlineFor(context.getRemainingTimeInMillis())
+    const result = await runtime.runPromise(
+      runCycle(settings.targets, { ...cycleOptions(settings), deadline }).pipe(
+        Effect.tap((r) =>
+          Effect.logInfo("cycle done").pipe(
+            Effect.annotateLogs({
+              targets: r.results.length,
+              ok: r.counts.ok,
+              failing: r.counts.failing,
+              unknown: r.counts.unknown,
+              delivered: r.delivery.delivered,
+              undelivered: r.delivery.failures.reduce((n, f) => n + f.checks.length, 0),
+              durationMillis: r.durationMillis,
+              requestId: context.awsRequestId ?? ""
+            })
+          )
+        ),
+        Effect.provide(jsonLogs(settings.file.log_level))
+      )
+    ).catch(async (e: unknown) => {
+      // A runtime whose layers failed to build stays failed: build it again next time.
+      warm = undefined
+      await runtime.dispose()
+      throw e
+    })
+    if (result.delivery.failures.length > 0) {
+      const reasons = [...new Set(result.delivery.failures.map((f) => f.reason))].join("; ")
+      const count = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
+      await Effect.runPromise(Effect.logError(`${count} checks not delivered: ${reasons}`).pipe(Effect.provide(jsonLogs(undefined))))
+      throw new Error(`${count} of ${result.results.length + 1} checks were not delivered: ${reasons}`)
+    }
+    return {
+      targets: result.results.length,
+      ok: result.counts.ok,
+      failing: result.counts.failing,
+      unknown: result.counts.unknown,
+      delivered: result.delivery.delivered
+    }
+  }
+}
+
