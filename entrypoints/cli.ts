@@ -4,10 +4,17 @@
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { main } from "../src/cli/Main.ts"
 
 NodeRuntime.runMain(main(process.argv).pipe(Effect.provide(NodeContext.layer)), {
   disableErrorReporting: true,
-  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1)
+  disablePrettyLogger: true,
+  // A signal (SIGTERM, Ctrl-C) after the cycle in flight finished is a clean stop: exit 0.
+  teardown: (exit, onExit) =>
+    onExit(
+      Exit.isSuccess(exit)
+        ? (typeof exit.value === "number" ? exit.value : 0)
+        : Cause.isInterruptedOnly(exit.cause) ? 0 : 1
+    )
 })

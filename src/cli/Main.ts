@@ -6,7 +6,7 @@
  */
 import type { CliApp } from "@effect/cli"
 import { Command, Options, ValidationError } from "@effect/cli"
-import { Console, Data, Duration, Effect, Option, Schedule } from "effect"
+import { Console, Data, Effect, Either, Option } from "effect"
 import type { Overrides } from "../config/Settings.ts"
 import { ConfigError, loadSettings } from "../config/Settings.ts"
 import { runCycle } from "../monitor.ts"
@@ -17,6 +17,7 @@ import { formatJsonLines, formatTable } from "../sinks/Stdout.ts"
 import { chooseSink, cycleLayer, cycleOptions } from "../runtime/Layers.ts"
 import { parseLogLevel, StderrLogger } from "../runtime/Log.ts"
 import { describeDelivery, describeSettings, settingsJson } from "./Output.ts"
+import { cadenceSchedule, describeCadence, parseCadence, parseDuration } from "../runtime/Cadence.ts"
 
 /** Ends the command with this exit code, after it has said why. */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
@@ -66,18 +67,18 @@ const settingsOrExit = (o: Common, configText?: Overrides["configText"]) =>
       Console.error(`github-ci-monitor: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
   )
 
-/** `5m`, `30s`, `1h30m`, `90` (seconds), or anything Effect's Duration reads (`5 minutes`). */
-export const parseInterval = (text: string): Option.Option<Duration.Duration> => {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
-  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)]
-  if (/^\d+$/.test(text.trim())) return Option.some(Duration.seconds(Number(text)))
-  if (parts.length > 0 && parts.map((p) => p[0]).join("") === text.trim().replace(/\s+/g, "")) {
-    return Option.some(Duration.millis(parts.reduce((ms, p) => ms + Number(p[1]) * (units[p[2] ?? "s"] ?? 0), 0)))
-  }
-  return Option.liftThrowable(() => Duration.decode(text as Duration.DurationInput))().pipe(
-    Option.filter((d) => Duration.isFinite(d))
-  )
-}
+const schedule = Options.text("schedule").pipe(
+  Options.withDescription("Without --once: a cron expression in UTC, e.g. \"*/5 * * * *\" (instead of --interval)"),
+  Options.optional
+)
+const deadline = Options.text("deadline").pipe(
+  Options.withDescription("Longest a cycle may ask GitHub, e.g. 2m; then unanswered targets get status 3 and every check is still sent"),
+  Options.optional
+)
+
+/** A usage error: say it and exit 2. */
+const usage = (message: string) =>
+  Console.error(`github-ci-monitor: ${message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 })))
 
 const run = Command.make(
   "run",
@@ -88,21 +89,30 @@ const run = Command.make(
     output,
     interval: Options.text("interval").pipe(
       Options.withDescription("Without --once: time between cycles, e.g. 5m, 90s, 1h. Default 5m"),
-      Options.withDefault("5m")
-    )
+      Options.optional
+    ),
+    schedule,
+    deadline
   },
   (o) =>
     Effect.gen(function*() {
       const settings = yield* settingsOrExit(o)
-      const every = parseInterval(o.interval)
-      if (Option.isNone(every) || Duration.toMillis(every.value) < 1000) {
-        yield* Console.error(`github-ci-monitor: --interval: cannot read ${JSON.stringify(o.interval)} as a duration of 1s or more (e.g. 5m, 90s)`)
-        return yield* new ExitCode({ code: 2 })
+      const cadence = parseCadence(Option.getOrUndefined(o.interval), Option.getOrUndefined(o.schedule))
+      if (Either.isLeft(cadence)) return yield* usage(cadence.left)
+      const limit = Option.map(o.deadline, (d) => [d, parseDuration(d)] as const)
+      if (Option.isSome(limit) && Option.isNone(limit.value[1])) {
+        return yield* usage(`--deadline: cannot read ${JSON.stringify(limit.value[0])} as a duration (e.g. 2m, 90s)`)
       }
       const choice = chooseSink(settings, o.dryRun)
-      const cycle = runCycle(settings.targets, cycleOptions(settings)).pipe(
+      const options = {
+        ...cycleOptions(settings),
+        deadline: Option.isSome(limit) ? Option.getOrUndefined(limit.value[1]) : undefined
+      }
+      // A signal lets the cycle in flight finish (its checks are delivered), then the process exits 0.
+      const cycle = runCycle(settings.targets, options).pipe(
         Effect.tap((result) => Effect.forEach(describeDelivery(result, choice), (line) => Console.error(`github-ci-monitor: ${line}`))),
-        Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat))
+        Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat)),
+        Effect.uninterruptible
       )
       const logLevel = StderrLogger(parseLogLevel(settings.file.log_level))
       if (o.once) {
@@ -110,18 +120,24 @@ const run = Command.make(
         if (result.delivery.failures.length > 0) return yield* new ExitCode({ code: 1 })
         return
       }
-      yield* Effect.logInfo(`running a cycle every ${Duration.format(every.value)}; stop with Ctrl-C or SIGTERM`)
-      // Fixed rate: cycles never overlap; one that overruns is followed by the next at once.
-      yield* cycle.pipe(Effect.repeat(Schedule.fixed(every.value)), Effect.provide(logLevel))
+      yield* Effect.logInfo(`running a cycle now and then ${describeCadence(cadence.right)}; stop with Ctrl-C or SIGTERM`).pipe(
+        Effect.provide(logLevel)
+      )
+      // Cycles never overlap; a failed delivery is reported and the next cycle still runs.
+      yield* cycle.pipe(Effect.repeat(cadenceSchedule(cadence.right)), Effect.provide(logLevel))
     })
 ).pipe(Command.withDescription("Check every target on GitHub and send one Datadog service check each"))
 
 const validate = Command.make(
   "validate",
-  { ...common, output },
+  { ...common, output, schedule },
   (o) =>
     Effect.gen(function*() {
       const settings = yield* settingsOrExit(o)
+      if (Option.isSome(o.schedule)) {
+        const cadence = parseCadence(undefined, o.schedule.value)
+        if (Either.isLeft(cadence)) return yield* usage(cadence.left)
+      }
       yield* Console.log(o.output === "json" ? JSON.stringify(settingsJson(settings), null, 2) : describeSettings(settings))
     })
 ).pipe(Command.withDescription("Read the configuration, report every problem, and print the resolved targets"))

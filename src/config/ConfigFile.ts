@@ -66,7 +66,9 @@ export const ConfigFile = Schema.Struct({
   // The original tool's keys.
   check_name: opt(NonEmpty),
   tags: opt(Tags),
-  repos: Schema.Array(RepoEntry).pipe(
+  repos: Schema.Array(RepoEntry).annotations({
+    message: () => "must be a list of repositories, each with owner, repo and ref"
+  }).pipe(
     Schema.filter((a) => a.length > 0, { message: () => "must list at least one repository" })
   ),
   secret_id: opt(NonEmpty),
@@ -103,10 +105,18 @@ export type Problems = ReadonlyArray<string>
 
 const decode = Schema.decodeUnknownEither(ConfigFile, { errors: "all", onExcessProperty: "error" })
 
-const duplicates = (repos: ReadonlyArray<RepoEntry>): Problems => {
+/** The repository entries as written, for the checks that span entries (even when some are broken). */
+const rawRepos = (input: object): ReadonlyArray<Record<string, unknown>> => {
+  const repos = (input as { repos?: unknown }).repos
+  return Array.isArray(repos) ? repos.map((r) => (typeof r === "object" && r !== null ? r as Record<string, unknown> : {})) : []
+}
+
+/** GitHub owners and repositories are case-insensitive; refs are not. */
+const duplicates = (repos: ReadonlyArray<Record<string, unknown>>): Problems => {
   const seen = new Map<string, number>()
   return repos.flatMap((r, i) => {
-    const key = `${r.owner}/${r.repo}@${r.ref}`.toLowerCase()
+    if (typeof r.owner !== "string" || typeof r.repo !== "string" || typeof r.ref !== "string") return []
+    const key = `${r.owner.toLowerCase()}/${r.repo.toLowerCase()}@${r.ref}`
     const first = seen.get(key)
     if (first === undefined) {
       seen.set(key, i)
@@ -116,18 +126,33 @@ const duplicates = (repos: ReadonlyArray<RepoEntry>): Problems => {
   })
 }
 
-const noSources = (repos: ReadonlyArray<RepoEntry>): Problems =>
-  repos.flatMap((r, i) =>
-    r.status === false && r.check_run === false && r.check_suite === false
-      ? [`repos[${i}]: enables no source (status, check_run and check_suite are all false)`]
-      : []
-  )
+/** When no source is named, all three are on; when any is named, only those set to true are. */
+export const sourcesOf = (r: Pick<RepoEntry, "status" | "check_run" | "check_suite">) => {
+  const named = r.status !== undefined || r.check_run !== undefined || r.check_suite !== undefined
+  return {
+    status: named ? r.status === true : true,
+    check_runs: named ? r.check_run === true : true,
+    check_suites: named ? r.check_suite === true : true
+  }
+}
+
+const noSources = (repos: ReadonlyArray<Record<string, unknown>>): Problems =>
+  repos.flatMap((r, i) => {
+    const flags = [r.status, r.check_run, r.check_suite]
+    if (!flags.every((f) => f === undefined || typeof f === "boolean")) return []
+    const on = sourcesOf(r as Pick<RepoEntry, "status" | "check_run" | "check_suite">)
+    return on.status || on.check_runs || on.check_suites
+      ? []
+      : [`repos[${i}]: enables no source (set at least one of status, check_run, check_suite to true, or name none for all three)`]
+  })
 
 /** Decodes an already-parsed document, reporting every problem with its path. */
 export const decodeConfig = (input: unknown): Either.Either<ConfigFile, Problems> => {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     return Either.left(["(top level): must be a mapping with a `repos` list"])
   }
+  // Checks across entries run on what was written, so they are reported with the schema's problems.
+  const across = [...duplicates(rawRepos(input)), ...noSources(rawRepos(input))]
   return Either.match(decode(input), {
     onLeft: (error) => {
       const byPath = new Map<string, string>()
@@ -136,12 +161,9 @@ export const decodeConfig = (input: unknown): Either.Either<ConfigFile, Problems
         // A union reports one line per member; the first says enough.
         if (!byPath.has(path)) byPath.set(path, issue.message)
       }
-      return Either.left([...byPath].map(([path, message]) => `${path}: ${message}`))
+      return Either.left([...[...byPath].map(([path, message]) => `${path}: ${message}`), ...across])
     },
-    onRight: (config) => {
-      const problems = [...duplicates(config.repos), ...noSources(config.repos)]
-      return problems.length > 0 ? Either.left(problems) : Either.right(config)
-    }
+    onRight: (config) => (across.length > 0 ? Either.left(across) : Either.right(config))
   })
 }
 

@@ -9,7 +9,7 @@ import { Config, Data, Effect, Either, Option, Redacted } from "effect"
 import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
-import { DatadogSite, parseConfig } from "./ConfigFile.ts"
+import { DatadogSite, parseConfig, sourcesOf } from "./ConfigFile.ts"
 import { Schema } from "effect"
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{
@@ -126,17 +126,11 @@ const mergeTags = (...sets: ReadonlyArray<ReadonlyArray<readonly [string, string
 
 export const toTargets = (file: ConfigFile): ReadonlyArray<Target> =>
   file.repos.map((r): Target => {
-    // When no source is named, all three are on (as in the original tool).
-    const named = r.status !== undefined || r.check_run !== undefined || r.check_suite !== undefined
     return {
       owner: r.owner,
       repo: r.repo,
       ref: r.ref,
-      sources: {
-        status: named ? r.status === true : true,
-        check_runs: named ? r.check_run === true : true,
-        check_suites: named ? r.check_suite === true : true
-      },
+      sources: sourcesOf(r),
       failOn: (r.fail_on ?? file.fail_on ?? defaultFailOn) as ReadonlyArray<Conclusion>,
       tags: mergeTags(tagList(file.tags), tagList(r.tags))
     }
@@ -163,7 +157,12 @@ export const loadSettings = (overrides: Overrides = {}) =>
     const siteProblems = Either.isLeft(Schema.decodeUnknownEither(DatadogSite)(ddSite))
       ? [`DD_SITE: unknown Datadog site ${JSON.stringify(ddSite)}`]
       : []
+    const concurrencyProblems = overrides.concurrency !== undefined &&
+        !(Number.isInteger(overrides.concurrency) && overrides.concurrency >= 1 && overrides.concurrency <= 100)
+      ? [`--concurrency: must be a whole number from 1 to 100 (got ${overrides.concurrency})`]
+      : []
     const problems = [
+      ...concurrencyProblems,
       ...validateUrl("GITHUB_API_URL", githubApiUrl),
       ...(ddApiUrl === undefined ? siteProblems : validateUrl("DD_API_URL", ddApiUrl))
     ]

@@ -99,6 +99,7 @@ export const MESSAGE_LIMIT = 500
  * ("… and 12 more"). The first parts are the most useful, so they are the ones kept.
  */
 export const fitParts = (head: string, parts: ReadonlyArray<string>, sep: string, limit = MESSAGE_LIMIT): string => {
+  const cut = (text: string, room: number) => (text.length <= room ? text : text.slice(0, Math.max(0, room - 1)) + "…")
   let out = head
   for (let i = 0; i < parts.length; i++) {
     const rest = parts.length - i - 1
@@ -108,10 +109,12 @@ export const fitParts = (head: string, parts: ReadonlyArray<string>, sep: string
       out += piece
       continue
     }
+    // The first part is the most useful one: cut it rather than lose it, if any of it fits.
+    if (i === 0 && out.length + 1 < limit - tail.length) return cut(out + piece, limit - tail.length) + tail
     const more = ` … and ${parts.length - i} more`
-    return (out + more).length <= limit ? out + more : out.slice(0, limit - more.length - 1) + "…" + more
+    return cut(out, limit - more.length) + more
   }
-  return out.length <= limit ? out : out.slice(0, limit - 1) + "…"
+  return cut(out, limit)
 }
 
 const describeItem = (i: FailingItem): string => `${i.name} (${i.conclusion})${i.url ? ` ${i.url}` : ""}`

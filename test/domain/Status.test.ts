@@ -156,6 +156,21 @@ describe("checkRunsVerdict", () => {
     expect(checkRunsVerdict([run("build", null, { status })], conclusions)._tag).toBe("Passing")
   })
 
+  it("a passing result still says which runs are going, so a green check is not mistaken for finished CI", () => {
+    const verdict = checkRunsVerdict([run("build", "success"), run("e2e", null, { status: "queued" }), run("deploy", null)], defaultFailOn)
+    expect(verdict._tag).toBe("Passing")
+    const message = checkMessage(target(), [{ source: "check_runs", verdict }])
+    expect(message).toContain("acme/api@main")
+    expect(message).toContain("e2e")
+    expect(message).toContain("deploy")
+    expect(message).not.toContain("build")
+    expect(checkStatus(targetLevel([{ source: "check_runs", verdict }]), 1)).toBe(0)
+  })
+
+  it("a failing run wins over runs still going", () => {
+    expect(checkRunsVerdict([run("e2e", null), run("unit", "failure")], defaultFailOn)._tag).toBe("Failing")
+  })
+
   it("is passing for GitHub's own example (a neutral run)", () => {
     expect(checkRunsVerdict(examples["check-run-paginated"].check_runs, defaultFailOn)).toEqual(passing)
   })
@@ -399,6 +414,16 @@ describe("checkMessage", () => {
     expect(message).not.toMatch(/fail/i)
   })
 
+  it("a passing target with 200 runs still going stays within the limit and counts the rest", () => {
+    const runs = Array.from({ length: 200 }, (_, i) => run(`matrix-job-${String(i + 1).padStart(3, "0")}-${"w".repeat(30)}`, null))
+    const message = checkMessage(target(), [sv("check_runs", checkRunsVerdict(runs, defaultFailOn))])
+    expect(message.length).toBeLessThanOrEqual(500)
+    expect(message).toContain("acme/api@main")
+    expect(message).toContain("matrix-job-001")
+    const { more, shown } = cutOf(message)
+    expect([...shown.matchAll(/matrix-job-\d{3}/g)].length + more).toBe(200)
+  })
+
   it(`stays within ${MESSAGE_LIMIT} characters even for an absurdly long ref`, () => {
     const ref = `feature/${"z".repeat(700)}`
     expect(checkMessage(target({ ref }), [sv("status", passing)]).length).toBeLessThanOrEqual(500)
@@ -463,10 +488,11 @@ describe("fitParts", () => {
     expect(shown.includes("x") || more === 1).toBe(true)
   })
 
-  it("a first part longer than the limit among others still counts all of them", () => {
+  it("a first part longer than the limit among others is cut, and the others are counted", () => {
     const out = fitParts("h: ", ["x".repeat(80), "b", "c"], ", ", 50)
     expect(out.length).toBeLessThanOrEqual(50)
-    expect(cutOf(out).more).toBe(3)
+    expect(cutOf(out).shown).toContain("xxxx")
+    expect(cutOf(out).more).toBe(2)
   })
 
   it("a head longer than the limit is cut with an ellipsis, with or without parts", () => {

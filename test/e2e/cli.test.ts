@@ -330,7 +330,14 @@ describe("run --once: conclusions, fail_on and failing_status", () => {
     "acme/strict@failed": { checkRuns: [{ name: "deploy", conclusion: "failure" }] },
     "acme/suite@failing": { checkSuites: [{ app_name: "Travis CI", conclusion: "timed_out" }, { app_name: "GitHub Actions" }] },
     "acme/suite@never-started": { checkSuites: [{ app_name: "Stale App", status: "queued", latest_check_runs_count: 0 }] },
-    "acme/status@error": { statuses: [{ context: "ci/circle", state: "error", target_url: "https://circle.example/1" }] }
+    "acme/status@error": { statuses: [{ context: "ci/circle", state: "error", target_url: "https://circle.example/1" }] },
+    "acme/many@main": {
+      checkRuns: Array.from({ length: 40 }, (_, i) => ({
+        name: `matrix (node ${i + 1})`,
+        conclusion: "failure",
+        html_url: `https://github.com/acme/many/actions/runs/123456789/job/${1000 + i}`
+      }))
+    }
   }
   const targets = [
     ...[...conclusions.map(([c]) => c), "in_progress", "queued"].map((c) => repo(`acme/c-${c}@main`, { check_run: true })),
@@ -338,7 +345,8 @@ describe("run --once: conclusions, fail_on and failing_status", () => {
     repo("acme/strict@failed", { check_run: true, fail_on: ["cancelled"] }),
     repo("acme/suite@failing", { check_suite: true }),
     repo("acme/suite@never-started", { check_suite: true }),
-    repo("acme/status@error", { status: true })
+    repo("acme/status@error", { status: true }),
+    repo("acme/many@main", { check_run: true })
   ]
   let dd1: FakeDatadog
   let dd2: FakeDatadog
@@ -398,6 +406,16 @@ describe("run --once: conclusions, fail_on and failing_status", () => {
     })
   })
 
+  it("a message with many failures keeps the first ones whole, fits Datadog's 500 characters, and counts the rest", () => {
+    const message = checkOf(byTarget(dd1.checks), "acme/many@main").message ?? ""
+    expect(message.length).toBeLessThanOrEqual(500)
+    expect(message).toMatch(/^CI failing on acme\/many@main: matrix \(node 1\) \(failure\) https:\/\/github\.com\/acme\/many\/actions\/runs\/123456789\/job\/1000, matrix \(node 2\)/)
+    const shown = message.match(/matrix \(node \d+\)/g) ?? []
+    const more = /… and (\d+) more$/.exec(message)
+    expect(more, message).not.toBeNull()
+    expect(shown.length + Number(more?.[1])).toBe(40)
+  })
+
   it("failing_status: 2 sends 2 (CRITICAL) for every failing target and leaves the others alone", () => {
     const normal = byTarget(dd1.checks)
     const critical = byTarget(dd2.checks)
@@ -405,8 +423,8 @@ describe("run --once: conclusions, fail_on and failing_status", () => {
     for (const [key, c] of normal) {
       expect(checkOf(critical, key).status, key).toBe(c.status === 1 ? 2 : c.status)
     }
-    expect([...critical.values()].filter((c) => c.status === 2)).toHaveLength(7)
-    expect(results[1].stderr).toMatch(/\b7 failing\b/)
+    expect([...critical.values()].filter((c) => c.status === 2)).toHaveLength(8)
+    expect(results[1].stderr).toMatch(/\b8 failing\b/)
   })
 })
 

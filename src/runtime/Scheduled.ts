@@ -1,0 +1,40 @@
+/**
+ * One cycle for a scheduler that calls us (Deno.cron, and anything like it): read the settings
+ * from the environment, check every target, deliver, and fail loudly when a check could not be
+ * delivered or the configuration is bad, so the scheduler's own error reporting sees it.
+ */
+import type { FileSystem, Path } from "@effect/platform"
+import { Data, Effect } from "effect"
+import type { ConfigError, Overrides } from "../config/Settings.ts"
+import { loadSettings } from "../config/Settings.ts"
+import type { CycleResult } from "../monitor.ts"
+import { runCycle } from "../monitor.ts"
+import { chooseSink, cycleLayer, cycleOptions } from "./Layers.ts"
+
+export class UndeliveredChecks extends Data.TaggedError("UndeliveredChecks")<{ readonly count: number; readonly reasons: string }> {
+  override get message(): string {
+    return `${this.count} checks were not delivered: ${this.reasons}`
+  }
+}
+
+export const scheduledCycle = (
+  overrides: Overrides = {}
+): Effect.Effect<CycleResult, ConfigError | UndeliveredChecks, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const settings = yield* loadSettings(overrides)
+    const choice = chooseSink(settings, false)
+    const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
+      Effect.provide(cycleLayer(settings, choice, "json"))
+    )
+    yield* Effect.logInfo(
+      `checked ${result.results.length} targets: ${result.counts.ok} OK, ${result.counts.failing} failing, ${result.counts.unknown} unknown; delivered ${result.delivery.delivered} checks to ${result.delivery.destination}`
+    )
+    const undelivered = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
+    if (undelivered > 0) {
+      return yield* new UndeliveredChecks({
+        count: undelivered,
+        reasons: [...new Set(result.delivery.failures.map((f) => f.reason))].join("; ")
+      })
+    }
+    return result
+  })
