@@ -10,6 +10,7 @@ import type { SourceId, Target } from "./domain/Target.ts"
 import { enabledSources, targetKey } from "./domain/Target.ts"
 import type { SourceVerdict, Verdict } from "./domain/Verdict.ts"
 import { unknown } from "./domain/Verdict.ts"
+import { cycleDeadline } from "./github/GitHubClient.ts"
 import type { DeliveryReport, ServiceCheck } from "./sinks/Sink.ts"
 import { Sink } from "./sinks/Sink.ts"
 import type { SourceResult, StatusSource } from "./sources/StatusSource.ts"
@@ -80,7 +81,10 @@ const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Dura
     const late = deadline === undefined
       ? undefined
       : unknown("timeout", `no answer from GitHub before the cycle's deadline (${Duration.format(deadline)})`)
-    yield* deadline === undefined ? all : Effect.timeoutOption(all, deadline)
+    const startedAt = yield* Clock.currentTimeMillis
+    yield* deadline === undefined
+      ? all
+      : Effect.timeoutOption(all, deadline).pipe(Effect.locally(cycleDeadline, startedAt + Duration.toMillis(deadline)))
     return targets.map((t) => {
       const got = byTarget.get(targetKey(t))
       return enabledSources(t).map((source): SourceVerdict => ({

@@ -6,7 +6,8 @@
  */
 import type { CliApp } from "@effect/cli"
 import { Command, Options, ValidationError } from "@effect/cli"
-import { Console, Data, Effect, Either, Option } from "effect"
+import { Console, Data, Effect, Either, Layer, Option } from "effect"
+import { GitHubClient } from "../github/GitHubClient.ts"
 import type { Overrides } from "../config/Settings.ts"
 import { ConfigError, loadSettings } from "../config/Settings.ts"
 import { runCycle } from "../monitor.ts"
@@ -16,7 +17,7 @@ import { demoConfig, demoTargets, SimulatedGitHub } from "../demo/SimulatedGitHu
 import { formatJsonLines, formatTable } from "../sinks/Stdout.ts"
 import { chooseSink, cycleLayer, cycleOptions } from "../runtime/Layers.ts"
 import { parseLogLevel, StderrLogger } from "../runtime/Log.ts"
-import { describeDelivery, describeSettings, settingsJson } from "./Output.ts"
+import { describeDelivery, describeRequests, describeSettings, settingsJson } from "./Output.ts"
 import { cadenceSchedule, describeCadence, parseCadence, parseDuration } from "../runtime/Cadence.ts"
 
 /** Ends the command with this exit code, after it has said why. */
@@ -109,22 +110,28 @@ const run = Command.make(
         deadline: Option.isSome(limit) ? Option.getOrUndefined(limit.value[1]) : undefined
       }
       // A signal lets the cycle in flight finish (its checks are delivered), then the process exits 0.
-      const cycle = runCycle(settings.targets, options).pipe(
-        Effect.tap((result) => Effect.forEach(describeDelivery(result, choice), (line) => Console.error(`github-ci-monitor: ${line}`))),
-        Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat)),
-        Effect.uninterruptible
-      )
+      const cycle = Effect.gen(function*() {
+        const github = yield* GitHubClient
+        const before = yield* github.stats
+        const result = yield* runCycle(settings.targets, options)
+        const after = yield* github.stats
+        const lines = [...describeDelivery(result, choice), describeRequests(before, after)]
+        yield* Effect.forEach(lines, (line) => Console.error(`github-ci-monitor: ${line}`))
+        return result
+      }).pipe(Effect.uninterruptible)
       const logLevel = StderrLogger(parseLogLevel(settings.file.log_level))
+      // Built once: a long-running process keeps its ETag cache and rate-limit view between cycles.
+      const layer = Layer.merge(cycleLayer(settings, choice, o.output as OutputFormat), logLevel)
       if (o.once) {
-        const result = yield* cycle.pipe(Effect.provide(logLevel))
+        const result = yield* cycle.pipe(Effect.provide(layer))
         if (result.delivery.failures.length > 0) return yield* new ExitCode({ code: 1 })
         return
       }
-      yield* Effect.logInfo(`running a cycle now and then ${describeCadence(cadence.right)}; stop with Ctrl-C or SIGTERM`).pipe(
-        Effect.provide(logLevel)
-      )
-      // Cycles never overlap; a failed delivery is reported and the next cycle still runs.
-      yield* cycle.pipe(Effect.repeat(cadenceSchedule(cadence.right)), Effect.provide(logLevel))
+      yield* Effect.gen(function*() {
+        yield* Effect.logInfo(`running a cycle now and then ${describeCadence(cadence.right)}; stop with Ctrl-C or SIGTERM`)
+        // Cycles never overlap; a failed delivery is reported and the next cycle still runs.
+        yield* cycle.pipe(Effect.repeat(cadenceSchedule(cadence.right)))
+      }).pipe(Effect.provide(layer))
     })
 ).pipe(Command.withDescription("Check every target on GitHub and send one Datadog service check each"))
 

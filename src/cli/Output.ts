@@ -5,6 +5,7 @@ import { sourceLabel } from "../domain/Status.ts"
 import { enabledSources, targetKey } from "../domain/Target.ts"
 import type { CycleResult } from "../monitor.ts"
 import type { SinkChoice } from "../runtime/Layers.ts"
+import type { GitHubStats } from "../github/GitHubClient.ts"
 
 const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? []
@@ -77,4 +78,13 @@ export const describeDelivery = (r: CycleResult, choice: SinkChoice): ReadonlyAr
     lines.push(`error: ${f.checks.length} check${f.checks.length === 1 ? "" : "s"} NOT delivered (${shown}): ${f.reason}`)
   }
   return lines
+}
+
+/** `GitHub: 42 requests (40 answered 304 from the ETag cache), rate limit remaining 4890` */
+export const describeRequests = (before: GitHubStats, after: GitHubStats): string => {
+  const requests = after.requests - before.requests
+  const notModified = after.notModified - before.notModified
+  return `GitHub: ${requests} request${requests === 1 ? "" : "s"}${notModified > 0 ? ` (${notModified} answered 304 Not Modified)` : ""}${
+    after.rateLimitRemaining === undefined ? "" : `, rate limit remaining ${after.rateLimitRemaining}`
+  }`
 }

@@ -3,7 +3,7 @@
  * the original Go github-ci-monitor decodes unchanged; the keys after `log_level` are new.
  */
 import { Either, ParseResult, Schema } from "effect"
-import * as YAML from "yaml"
+import * as YAML from "js-yaml"
 import { conclusions } from "../domain/Target.ts"
 
 const opt = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
@@ -169,12 +169,17 @@ export const decodeConfig = (input: unknown): Either.Either<ConfigFile, Problems
 
 /** Parses YAML (JSON is YAML too) and decodes it. */
 export const parseConfig = (text: string): Either.Either<ConfigFile, Problems> => {
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-  if (doc.errors.length > 0) {
-    return Either.left(doc.errors.map((e) => {
-      const at = e.linePos?.[0]
-      return `${at ? `line ${at.line}, column ${at.col}` : "(syntax)"}: ${e.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")}`
-    }))
+  let doc: unknown
+  try {
+    doc = YAML.load(text)
+  } catch (e) {
+    // An empty file (or one of comments only) holds no document: say what one must hold.
+    if (e instanceof YAML.YAMLException && e.mark === undefined) return decodeConfig(null)
+    if (e instanceof YAML.YAMLException) {
+      const at = e.mark ? `line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "(syntax)"
+      return Either.left([`${at}: ${e.reason}`])
+    }
+    return Either.left([`(syntax): ${e instanceof Error ? e.message : String(e)}`])
   }
-  return decodeConfig(doc.toJS())
+  return decodeConfig(doc)
 }

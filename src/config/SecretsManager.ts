@@ -5,7 +5,7 @@
  * honours `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL` like every v3 client).
  */
 import { Data, Effect, Redacted } from "effect"
-import * as YAML from "yaml"
+import * as YAML from "js-yaml"
 
 export class SecretError extends Data.TaggedError("SecretError")<{ readonly secretId: string; readonly reason: string }> {
   override get message(): string {
@@ -28,7 +28,7 @@ export interface Credentials {
 export const parseSecret = (secretId: string, text: string): Effect.Effect<Credentials, SecretError> => {
   let doc: unknown
   try {
-    doc = YAML.parse(text)
+    doc = YAML.load(text)
   } catch {
     return Effect.fail(new SecretError({ secretId, reason: "the secret string is neither JSON nor YAML" }))
   }

@@ -6,7 +6,7 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Context, Duration, Effect, Layer, Option, ParseResult, Redacted, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, FiberRef, identity, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
 import { GitHubError } from "./GitHubError.ts"
 
 export interface GitHubConfigShape {
@@ -17,6 +17,8 @@ export interface GitHubConfigShape {
   readonly concurrency: number
   readonly requestTimeout: Duration.DurationInput
   readonly userAgent: string
+  /** Responses kept with their ETag for conditional requests (default 10,000). */
+  readonly cacheEntries?: number | undefined
 }
 export class GitHubConfig extends Context.Tag("github-ci-monitor/GitHubConfig")<GitHubConfig, GitHubConfigShape>() {}
 
@@ -108,12 +110,65 @@ export interface Page<A> {
   readonly next: string | undefined
 }
 
+/** What the client did, for the cycle's summary and the benchmark. */
+export interface GitHubStats {
+  /** Requests sent (a 304 counts: it is sent, it just costs no rate limit). */
+  readonly requests: number
+  /** Answered 304 Not Modified from the ETag cache. */
+  readonly notModified: number
+  /** The last `x-ratelimit-remaining` GitHub reported, if any. */
+  readonly rateLimitRemaining: number | undefined
+}
+
+/**
+ * When the current cycle must be done (epoch ms); set by the cycle around the sources. A rate
+ * limit is waited out only if the wait ends before it.
+ */
+export const cycleDeadline = FiberRef.unsafeMake<number | undefined>(undefined)
+
+/** Without a deadline, the longest wait for a rate limit to reset before giving up for this cycle. */
+const MAX_RATE_LIMIT_WAIT = 60_000
+
+interface Cached {
+  readonly etag: string
+  readonly text: string
+  readonly link: string | undefined
+}
+
+/** A bounded map that forgets the least recently used entry first. */
+const lru = <V>(max: number) => {
+  const map = new Map<string, V>()
+  return {
+    get: (k: string) => {
+      const v = map.get(k)
+      if (v !== undefined) {
+        map.delete(k)
+        map.set(k, v)
+      }
+      return v
+    },
+    set: (k: string, v: V) => {
+      map.delete(k)
+      map.set(k, v)
+      if (map.size > max) map.delete(map.keys().next().value as string)
+    },
+    get size() {
+      return map.size
+    }
+  }
+}
+
 const make = Effect.gen(function*() {
   const config = yield* GitHubConfig
   const semaphore = yield* Effect.makeSemaphore(Math.max(1, config.concurrency))
   const origin = new URL(config.apiUrl).origin
   const host = new URL(config.apiUrl).host
   const timeout = Duration.decode(config.requestTimeout)
+  // ETags are per token; a client is built per token, so its cache is too.
+  const etags = lru<Cached>(config.cacheEntries ?? 10_000)
+  const stats = yield* Ref.make<GitHubStats>({ requests: 0, notModified: 0, rateLimitRemaining: undefined })
+  /** GitHub's primary rate limit as last reported: at zero, ask nothing until it resets. */
+  const limit = yield* Ref.make<{ remaining: number; resetAt: number } | undefined>(undefined)
   const client = (yield* HttpClient.HttpClient).pipe(
     HttpClient.mapRequest((request) => {
       const withHeaders = request.pipe(
@@ -131,22 +186,49 @@ const make = Effect.gen(function*() {
     HttpClient.withTracerPropagation(false)
   )
 
+  const noteRateLimit = (response: HttpClientResponse.HttpClientResponse) => {
+    const remaining = Number(response.headers["x-ratelimit-remaining"])
+    const reset = Number(response.headers["x-ratelimit-reset"])
+    if (Number.isNaN(remaining)) return Effect.void
+    return Effect.zipRight(
+      Ref.update(stats, (s) => ({ ...s, rateLimitRemaining: remaining })),
+      Ref.set(limit, Number.isNaN(reset) ? undefined : { remaining, resetAt: reset * 1000 })
+    )
+  }
+
+  /** Fails at once, sending nothing, while GitHub has said the quota is spent. */
+  const checkQuota = Effect.gen(function*() {
+    const known = yield* Ref.get(limit)
+    const now = yield* Clock.currentTimeMillis
+    if (known && known.remaining <= 0 && known.resetAt > now) {
+      const resetAt = new Date(known.resetAt)
+      return yield* new GitHubError({ reason: "rate_limited", resetAt, detail: `rate limited until ${clock(resetAt)} UTC` })
+    }
+  })
+
   /** One GET of a full URL: the answer decoded by `schema`, or a typed error. */
   const getUrl = <A, I>(url: string, schema: Schema.Schema<A, I>): Effect.Effect<Page<A>, GitHubError> => {
     const path = url.startsWith(origin) ? url.slice(origin.length).split("?")[0] ?? url : url
     const attempt = Effect.gen(function*() {
-      const response = yield* client.get(url).pipe(
+      yield* checkQuota
+      const cached = etags.get(url)
+      const request = HttpClientRequest.get(url).pipe(
+        cached ? HttpClientRequest.setHeader("if-none-match", cached.etag) : identity
+      )
+      const response = yield* client.execute(request).pipe(
         Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
       )
-      const text = yield* response.text.pipe(
+      yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, notModified: s.notModified + (response.status === 304 ? 1 : 0) }))
+      yield* noteRateLimit(response)
+      const text = cached && response.status === 304 ? cached.text : yield* response.text.pipe(
         Effect.mapError(() => new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" }))
       )
       const json = yield* Effect.try({
         try: () => (text === "" ? undefined : JSON.parse(text) as unknown),
         catch: () => undefined
       }).pipe(Effect.orElseSucceed(() => Symbol.for("not-json")))
-      if (response.status < 200 || response.status >= 300) {
-        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+      if (response.status !== 304 && (response.status < 200 || response.status >= 300)) {
+        const now = yield* Clock.currentTimeMillis
         return yield* Effect.fail(classify(response, json, now))
       }
       if (typeof json === "symbol" || json === undefined) {
@@ -157,7 +239,10 @@ const make = Effect.gen(function*() {
         })
       }
       const body = yield* Schema.decodeUnknown(schema)(json).pipe(Effect.mapError((e) => decodeFailure(path, e)))
-      return { body, next: nextLink(response.headers["link"]) }
+      const link = response.status === 304 && cached ? cached.link : response.headers["link"]
+      const etag = response.headers["etag"]
+      if (response.status === 200 && etag) etags.set(url, { etag, text, link })
+      return { body, next: nextLink(link) }
     }).pipe(
       Effect.timeoutFail({
         duration: timeout,
@@ -165,12 +250,25 @@ const make = Effect.gen(function*() {
           new GitHubError({ reason: "timeout", detail: `GitHub did not answer within ${Duration.format(timeout)}` })
       })
     )
-    return semaphore.withPermits(1)(attempt).pipe(
+    /** Waits out a rate limit when it resets before the cycle must be done; else fails with it. */
+    const waitOut = (e: GitHubError) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const deadline = (yield* FiberRef.get(cycleDeadline)) ?? now + MAX_RATE_LIMIT_WAIT
+        const wait = (e.resetAt?.getTime() ?? Infinity) - now
+        if (e.reason !== "rate_limited" || !(wait < deadline - now - 1000)) return yield* Effect.fail(e)
+        yield* Effect.logDebug(`rate limited: waiting ${Math.ceil(wait / 1000)}s as GitHub asks`)
+        yield* Effect.sleep(Duration.millis(Math.max(0, wait)))
+      })
+    const once = semaphore.withPermits(1)(attempt).pipe(
       // Transient failures get two more tries, quickly: the next cycle is minutes away.
       Effect.retry({
         schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
         while: (e) => e.transient
-      }),
+      })
+    )
+    return once.pipe(
+      Effect.catchTag("GitHubError", (e) => e.reason === "rate_limited" ? Effect.zipRight(waitOut(e), once) : Effect.fail(e)),
       Effect.withSpan("GitHubClient.get", { attributes: { path } })
     )
   }
@@ -216,7 +314,7 @@ const make = Effect.gen(function*() {
       return all
     })
 
-  return { get, getAll, apiUrl: config.apiUrl } as const
+  return { get, getAll, apiUrl: config.apiUrl, stats: Ref.get(stats) } as const
 })
 
 export class GitHubClient extends Context.Tag("github-ci-monitor/GitHubClient")<

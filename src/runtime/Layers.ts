@@ -27,7 +27,7 @@ export const cycleOptions = (s: Settings): CycleOptions => ({
 /** The REST sources over a GitHub client configured from the settings. */
 export const sourcesLayer = (s: Settings) =>
   RestSources.pipe(
-    Layer.provide(GitHubClient.layer),
+    Layer.provideMerge(GitHubClient.layer),
     Layer.provide(Layer.succeed(GitHubConfig, {
       apiUrl: s.github.apiUrl,
       token: s.github.token,

