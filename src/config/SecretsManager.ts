@@ -67,6 +67,10 @@ export const fetchSecret = (ref: SecretRef): Effect.Effect<Credentials, SecretEr
     },
     catch: (e) => new SecretError({ secretId: ref.secretId, reason: describeAwsError(e) })
   }).pipe(
+    Effect.timeoutFail({
+      duration: "10 seconds",
+      onTimeout: () => new SecretError({ secretId: ref.secretId, reason: "Secrets Manager did not answer within 10s" })
+    }),
     Effect.flatMap((out) =>
       out.SecretString === undefined
         ? Effect.fail(new SecretError({ secretId: ref.secretId, reason: "the secret has no SecretString (binary secrets are not read)" }))

@@ -17,6 +17,7 @@ import { cycleLayer, cycleOptions } from "../runtime/Layers.ts"
 import { runCycle } from "../monitor.ts"
 import type { StatusSources } from "../sources/StatusSource.ts"
 import type { Sink } from "../sinks/Sink.ts"
+import { deliveryDeadline } from "../sinks/Sink.ts"
 
 export interface LambdaContext {
   readonly getRemainingTimeInMillis: () => number
@@ -77,9 +78,13 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
       )
     )
     const { settings, runtime } = prepared
-    const deadline = deadlineFor(context.getRemainingTimeInMillis())
+    const remaining = context.getRemainingTimeInMillis()
+    const deadline = deadlineFor(remaining)
+    // Delivery, too, ends before the invocation does, so a Datadog that hangs is reported.
+    const deliverBy = Date.now() + remaining - 500
     const result = await runtime.runPromise(
       runCycle(settings.targets, { ...cycleOptions(settings), deadline }).pipe(
+        Effect.locally(deliveryDeadline, deliverBy),
         Effect.tap((r) =>
           Effect.logInfo("cycle done").pipe(
             Effect.annotateLogs({

@@ -4,9 +4,9 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Context, Data, Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Clock, Context, Data, Duration, Effect, FiberRef, Layer, Redacted, Schedule } from "effect"
 import type { DeliveryFailure, ServiceCheck } from "./Sink.ts"
-import { Sink } from "./Sink.ts"
+import { deliveryDeadline, Sink } from "./Sink.ts"
 import { transportCause } from "../github/GitHubClient.ts"
 
 export interface DatadogConfigShape {
@@ -46,8 +46,19 @@ export const DatadogSink = Layer.effect(
     const url = `${config.apiUrl}/api/v1/check_run`
     const timeout = Duration.decode(config.requestTimeout)
 
+    /** The time one attempt may take: the request timeout, or less when the delivery deadline is near. */
+    const budget = Effect.gen(function*() {
+      const by = yield* FiberRef.get(deliveryDeadline)
+      const now = yield* Clock.currentTimeMillis
+      return by === undefined ? timeout : Duration.min(timeout, Duration.millis(Math.max(0, by - now)))
+    })
+
     const post = (batch: ReadonlyArray<ServiceCheck>) =>
       Effect.gen(function*() {
+        const allowed = yield* budget
+        if (Duration.toMillis(allowed) <= 0) {
+          return yield* new DeliveryError({ reason: "no time left before the deadline to send them", transient: false })
+        }
         const request = HttpClientRequest.post(url).pipe(
           HttpClientRequest.setHeaders({
             "dd-api-key": Redacted.value(config.apiKey),
@@ -56,18 +67,23 @@ export const DatadogSink = Layer.effect(
           }),
           HttpClientRequest.bodyUnsafeJson(batch)
         )
-        const response = yield* http.execute(request).pipe(
-          Effect.mapError((e) => new DeliveryError({ reason: `could not reach Datadog at ${new URL(url).host}: ${transportCause(e.cause)}`, transient: true }))
+        return yield* Effect.gen(function*() {
+          const response = yield* http.execute(request).pipe(
+            Effect.mapError((e) =>
+              new DeliveryError({ reason: `could not reach Datadog at ${new URL(url).host}: ${transportCause(e.cause)}`, transient: true })
+            )
+          )
+          if (response.status >= 200 && response.status < 300) return
+          const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+          return yield* explain(response.status, body)
+        }).pipe(
+          Effect.timeoutFail({
+            duration: allowed,
+            onTimeout: () =>
+              new DeliveryError({ reason: `Datadog did not answer within ${Duration.format(allowed)}`, transient: true })
+          })
         )
-        if (response.status >= 200 && response.status < 300) return
-        const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-        return yield* explain(response.status, body)
       }).pipe(
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new DeliveryError({ reason: `Datadog did not answer within ${Duration.format(timeout)}`, transient: true })
-        }),
         Effect.retry({
           schedule: Schedule.exponential("250 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
           while: (e) => e.transient

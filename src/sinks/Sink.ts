@@ -2,7 +2,7 @@
  * Where a cycle's service checks go. Delivery never fails as an Effect: what could not be
  * delivered comes back in the report, with why, so the caller can say so and exit 1.
  */
-import { Context, type Effect } from "effect"
+import { Context, type Effect, FiberRef } from "effect"
 import type { CheckStatus } from "../domain/Status.ts"
 
 /** Datadog's service check, as `POST /api/v1/check_run` takes it. */
@@ -37,3 +37,10 @@ export class Sink extends Context.Tag("github-ci-monitor/Sink")<Sink, SinkShape>
 /** `repo:api` → `api`, from a check's tags. */
 export const tagValue = (check: ServiceCheck, name: string): string | undefined =>
   check.tags.find((t) => t.startsWith(`${name}:`))?.slice(name.length + 1)
+
+/**
+ * When the checks must be delivered by (epoch ms), if there is such a time — a Lambda
+ * invocation's end. A sink spends no longer than that on a delivery, so it can still say what
+ * it could not deliver instead of being cut off.
+ */
+export const deliveryDeadline = FiberRef.unsafeMake<number | undefined>(undefined)

@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import { afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startFakeDatadog } from "../support/FakeDatadog.ts"
 import type { FakeDatadog, ServiceCheck } from "../support/FakeDatadog.ts"
 import { startFakeGitHub } from "../support/FakeGitHub.ts"
@@ -15,7 +15,7 @@ import type { FakeGitHub, FakeGitHubOptions, RefSpec } from "../support/FakeGitH
 import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import type { FakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import { listen } from "../support/http.ts"
-import { root, runProcess } from "./support.ts"
+import { root, runProcess, writeConfig } from "./support.ts"
 
 // ---------------------------------------------------------------------------------------------
 // The Lambda-like process
@@ -59,8 +59,9 @@ interface Invoked {
   readonly notJson: ReadonlyArray<string>
 }
 
+// Closed at the end of the file: the tests of a describe.concurrent block run side by side.
 const servers: Array<{ close(): Promise<void> }> = []
-afterEach(async () => {
+afterAll(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 const github = async (options: FakeGitHubOptions) => {
@@ -86,7 +87,9 @@ const deadUrl = async () => {
 }
 
 interface InvokeOptions {
-  readonly config: string
+  /** The YAML for CONFIG; or `configFile` for CONFIG_FILE. */
+  readonly config?: string
+  readonly configFile?: string
   readonly github: string
   readonly datadog: string
   readonly secrets: string
@@ -94,15 +97,18 @@ interface InvokeOptions {
   readonly timeoutMs?: number
   /** Report the time left at the end of each invocation on stderr (test/e2e/timedHandler.mjs). */
   readonly timed?: boolean
+  /** Kill the process after this long (default 25 s). */
+  readonly killAfterMs?: number
 }
 
 /** Runs the bundle in a fresh process; in every scenario, no secret reaches stdout or stderr. */
 const invoke = async (o: InvokeOptions): Promise<Invoked> => {
   const result = await runProcess(node, [INVOKER, o.timed ? TIMED : BUNDLE], {
     cwd: root,
-    timeoutMs: 25_000,
+    timeoutMs: o.killAfterMs ?? 25_000,
     env: {
-      CONFIG: o.config,
+      ...(o.config === undefined ? {} : { CONFIG: o.config }),
+      ...(o.configFile === undefined ? {} : { CONFIG_FILE: o.configFile }),
       GITHUB_API_URL: o.github,
       DD_API_URL: o.datadog,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: o.secrets,
@@ -142,6 +148,10 @@ const rejection = (inv: Invocation | undefined): string => {
   expect(inv?.ok, `the invocation resolved: ${JSON.stringify(inv)}`).toBe(false)
   return inv && !inv.ok ? inv.error : ""
 }
+
+/** What test/e2e/timedHandler.mjs reported: the time left when each invocation settled. */
+const timeLeft = (out: Invoked): ReadonlyArray<number> =>
+  out.stderr.split("\n").filter((l) => l.startsWith("{\"remainingMs\"")).map((l) => (JSON.parse(l) as { remainingMs: number }).remainingMs)
 
 const repo = (key: string) => {
   const at = key.indexOf("@")
@@ -259,7 +269,7 @@ describe("Lambda: a warm container, three scheduled invocations, credentials fro
   })
 })
 
-describe("Lambda: credentials", () => {
+describe.concurrent("Lambda: credentials", () => {
   it("reads a secret written as YAML", async () => {
     const gh = await github({ token: TOKEN, repos: REPOS })
     const dd = await datadog({ apiKey: KEY })
@@ -346,7 +356,31 @@ describe("Lambda: credentials", () => {
   })
 })
 
-describe("Lambda: failures the invocation must report", () => {
+describe.concurrent("Lambda: configuration", () => {
+  it("reads the configuration from the file CONFIG_FILE names", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const configFile = writeConfig(yaml(`secret_id: ${SECRET_ID}\ncheck_name: acme.ci`, ["acme/red@main"]))
+    const out = await invoke({ configFile, github: gh.url, datadog: dd.url, secrets: sm.url })
+    expect(out.code, out.stdout + out.stderr).toBe(0)
+    expect(out.invocations).toEqual([{ ok: true, result: { targets: 1, ok: 0, failing: 1, unknown: 0, delivered: 2 } }])
+    expect(dd.checks.filter((c) => targetOf(c) === "acme/red@main").map((c) => [c.check, c.status])).toEqual([["acme.ci", 1]])
+  })
+
+  it("no secret_id and no DD_API_KEY: the invocation rejects saying there is no Datadog key, sends nothing", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const out = await invoke({ config: yaml("tags: { team: platform }", TARGETS), github: gh.url, datadog: dd.url, secrets: sm.url })
+    expect(out.code).toBe(1)
+    expect(rejection(out.invocations[0])).toMatch(/no Datadog API key/)
+    expect(sm.requests).toHaveLength(0)
+    expectNothingSent(gh, dd)
+  })
+})
+
+describe.concurrent("Lambda: failures the invocation must report", () => {
   it.each([
     { name: "answers 503 every time", faults: [{ status: 503, body: { errors: ["Service Unavailable"] }, times: Infinity }], dead: false, says: /503/ },
     { name: "does not listen (connection refused)", faults: [], dead: true, says: /could not reach Datadog/ }
@@ -385,7 +419,7 @@ describe("Lambda: failures the invocation must report", () => {
   })
 })
 
-describe("Lambda: the invocation's time limit", () => {
+describe.concurrent("Lambda: the invocation's time limit", () => {
   it("GitHub hangs: the invocation resolves before its time runs out and every target still gets a check", async () => {
     const gh = await github({
       token: TOKEN,
@@ -399,7 +433,9 @@ describe("Lambda: the invocation's time limit", () => {
     })
     const dd = await datadog({ apiKey: KEY })
     const sm = await secretsManager({ [SECRET_ID]: secretJson() })
-    const timeoutMs = 3000
+    // Shorter than GitHub's 10 s request timeout, so only the cycle's deadline can save it; long
+    // enough that the time kept back for delivery (20%) is not eaten by a loaded CI machine.
+    const timeoutMs = 8000
     const out = await invoke({
       config: yaml(`secret_id: ${SECRET_ID}`, ["acme/green@main", "acme/red@main", "acme/slow@main"]),
       github: gh.url,
@@ -410,7 +446,7 @@ describe("Lambda: the invocation's time limit", () => {
     })
     expect(out.code, out.stdout + out.stderr).toBe(0)
     expect(out.invocations).toEqual([{ ok: true, result: { targets: 3, ok: 1, failing: 0, unknown: 2, delivered: 4 } }])
-    const remaining = out.stderr.split("\n").filter((l) => l.startsWith("{\"remainingMs\"")).map((l) => (JSON.parse(l) as { remainingMs: number }).remainingMs)
+    const remaining = timeLeft(out)
     expect(remaining).toHaveLength(1)
     expect(remaining[0], `time left of the ${timeoutMs} ms when the invocation settled`).toBeGreaterThan(0)
 
@@ -425,5 +461,29 @@ describe("Lambda: the invocation's time limit", () => {
     // The red target's other sources did answer; only its check runs are unknown.
     expect(byTarget.get("acme/red@main")?.message).toMatch(/check runs/)
     expect(byTarget.get("acme/red@main")?.message).not.toMatch(/commit status/)
+  })
+
+  it("Datadog hangs: the invocation rejects before its time runs out, saying the checks were not delivered", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS })
+    const dd = await datadog({ apiKey: KEY, faults: [{ status: 0, times: Infinity }] })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const timeoutMs = 5000
+    const out = await invoke({
+      config: yaml(`secret_id: ${SECRET_ID}`, ["acme/green@main"]),
+      github: gh.url,
+      datadog: dd.url,
+      secrets: sm.url,
+      timeoutMs,
+      timed: true,
+      // Lambda would have stopped it at 5 s; give it twice that before calling it stuck.
+      killAfterMs: 2 * timeoutMs
+    })
+    const remaining = timeLeft(out)
+    expect(
+      out.invocations,
+      `the invocation had not settled ${2 * timeoutMs} ms into a ${timeoutMs} ms budget; Lambda would have timed it out, without the error`
+    ).toHaveLength(1)
+    expect(remaining[0], `time left of the ${timeoutMs} ms when the invocation settled`).toBeGreaterThan(0)
+    expect(rejection(out.invocations[0])).toMatch(/2 of 2 checks were not delivered/)
   })
 })
