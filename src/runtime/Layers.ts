@@ -21,7 +21,8 @@ export const cycleOptions = (s: Settings): CycleOptions => ({
   selfCheckName: s.selfCheckName,
   hostName: s.hostName,
   failingStatus: s.failingStatus,
-  globalTags: s.globalTags
+  globalTags: s.globalTags,
+  concurrency: s.concurrency
 })
 
 /** The REST sources over a GitHub client configured from the settings. */
