@@ -1,13 +1,25 @@
 /**
- * The CLI on Node.js (and Deno, whose Node compatibility runs the same layers). Picks the
- * platform's layers and turns the command's exit code into the process's.
+ * The CLI on Node.js, Bun and Deno (Deno's Node compatibility runs the same layers). Picks the
+ * platform's layers — file system, terminal, `serve`'s HTTP server — and turns the command's
+ * exit code into the process's.
  */
+import * as BunHttpServer from "@effect/platform-bun/BunHttpServer"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit } from "effect"
+import { createServer } from "node:http"
 import { main } from "../src/cli/Main.ts"
+import { HttpListener } from "../src/serve/HttpListener.ts"
 
-NodeRuntime.runMain(main(process.argv).pipe(Effect.provide(NodeContext.layer)), {
+// `serve`'s HTTP server: Bun's own on Bun; node:http on Node and Deno.
+const listener = HttpListener.of({
+  layer: "Bun" in globalThis
+    ? ({ host, port }) => BunHttpServer.layerServer({ hostname: host, port })
+    : ({ host, port }) => NodeHttpServer.layer(createServer, { host, port })
+})
+
+NodeRuntime.runMain(main(process.argv).pipe(Effect.provideService(HttpListener, listener), Effect.provide(NodeContext.layer)), {
   disableErrorReporting: true,
   disablePrettyLogger: true,
   // A signal (SIGTERM, Ctrl-C) after the cycle in flight finished is a clean stop: exit 0.

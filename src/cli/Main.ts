@@ -19,6 +19,7 @@ import { chooseSink, cycleLayer, cycleOptions } from "../runtime/Layers.ts"
 import { parseLogLevel, StderrLogger } from "../runtime/Log.ts"
 import { describeDelivery, describeRequests, describeSettings, settingsJson } from "./Output.ts"
 import { cadenceSchedule, describeCadence, parseCadence, parseDuration } from "../runtime/Cadence.ts"
+import { serveCommand } from "./Serve.ts"
 
 /** Ends the command with this exit code, after it has said why. */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
@@ -183,7 +184,7 @@ const demo = Command.make(
 
 const root = Command.make("github-ci-monitor").pipe(
   Command.withDescription("Watch the CI state of GitHub repositories and report it to Datadog as service checks"),
-  Command.withSubcommands([run, validate, demo])
+  Command.withSubcommands([run, validate, demo, serveCommand(ExitCode, { config: configOption, githubApiUrl, concurrency })])
 )
 
 const cli = Command.run(root, { name: "github-ci-monitor", version: VERSION })
