@@ -13,6 +13,7 @@ import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { expectedStatuses, fakeDatadog, fakeGitHub, simConfig, simTarget, simulatedGitHub } from "./fakes.mjs"
+import { graphqlSection } from "./graphql.mjs"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const here = (p) => path.join(root, p)
@@ -315,7 +316,12 @@ const started = performance.now()
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" ")
 console.log(`github-ci-monitor bench — ${results.machine.cpus} × ${results.machine.model}, runner ${process.version}, load average ${load()}`)
 let failed = false
-for (const section of [bundleSection, coldStartSection, throughputSection]) {
+// The same targets over GraphQL (bench/graphql.mjs): requests, points, wall, RSS.
+const graphqlThroughputSection = async () => {
+  results.graphqlThroughput = await graphqlSection({ targets: settings.targets, latencyMs: settings.latencyMs, concurrency: settings.concurrency })
+}
+
+for (const section of [bundleSection, coldStartSection, throughputSection, graphqlThroughputSection]) {
   try {
     await section()
   } catch (e) {

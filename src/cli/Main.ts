@@ -6,7 +6,7 @@
  */
 import type { CliApp } from "@effect/cli"
 import { Command, Options, ValidationError } from "@effect/cli"
-import { Console, Data, Effect, Either, Layer, Option } from "effect"
+import { Console, Data, Effect, Either, Fiber, Layer, Option } from "effect"
 import { GitHubClient } from "../github/GitHubClient.ts"
 import type { Overrides } from "../config/Settings.ts"
 import { ConfigError, loadSettings } from "../config/Settings.ts"
@@ -51,7 +51,16 @@ const output = Options.choice("output", ["table", "json"]).pipe(
   Options.withDefault("table" as const)
 )
 
-const common = { config: configOption, githubApiUrl, ddSite, ddApiUrl, concurrency }
+const api = Options.choice("api", ["rest", "graphql"]).pipe(
+  Options.withDescription("GitHub API the sources use: rest (3 requests a target) or graphql (one query for many targets; needs a token). Default rest"),
+  Options.optional
+)
+const shard = Options.text("shard").pipe(
+  Options.withDescription("K/N: only the targets in shard K of N (a stable hash of owner/repo@ref), e.g. 2/8"),
+  Options.optional
+)
+
+const common = { config: configOption, githubApiUrl, ddSite, ddApiUrl, concurrency, api, shard }
 type Common = { readonly [K in keyof typeof common]: Option.Option<K extends "concurrency" ? number : string> }
 
 const overridesOf = (o: Common): Overrides => ({
@@ -59,7 +68,9 @@ const overridesOf = (o: Common): Overrides => ({
   githubApiUrl: Option.getOrUndefined(o.githubApiUrl),
   ddSite: Option.getOrUndefined(o.ddSite),
   ddApiUrl: Option.getOrUndefined(o.ddApiUrl),
-  concurrency: Option.getOrUndefined(o.concurrency)
+  concurrency: Option.getOrUndefined(o.concurrency),
+  api: Option.getOrUndefined(o.api),
+  shard: Option.getOrUndefined(o.shard)
 })
 
 /** Reads the settings; a bad configuration is printed with every problem and exits 2. */
@@ -77,6 +88,13 @@ const deadline = Options.text("deadline").pipe(
   Options.withDescription("Longest a cycle may ask GitHub, e.g. 2m; then unanswered targets get status 3 and every check is still sent"),
   Options.optional
 )
+
+/**
+ * Lets a signal wait for the effect to finish (so a cycle in flight still delivers its checks)
+ * while the effect itself stays interruptible by its own timeouts and deadline.
+ */
+const finishEvenIfInterrupted = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.uninterruptible(Effect.flatMap(Effect.forkDaemon(Effect.interruptible(effect)), Fiber.join))
 
 /** A usage error: say it and exit 2. */
 const usage = (message: string) =>
@@ -119,7 +137,7 @@ const run = Command.make(
         const lines = [...describeDelivery(result, choice), describeRequests(before, after)]
         yield* Effect.forEach(lines, (line) => Console.error(`github-ci-monitor: ${line}`))
         return result
-      }).pipe(Effect.uninterruptible)
+      }).pipe(finishEvenIfInterrupted)
       const logLevel = StderrLogger(parseLogLevel(settings.file.log_level))
       // Built once: a long-running process keeps its ETag cache and rate-limit view between cycles.
       const layer = Layer.merge(cycleLayer(settings, choice, o.output as OutputFormat), logLevel)
@@ -163,7 +181,9 @@ const demo = Command.make(
         githubApiUrl: Option.some("https://api.github.com"),
         ddSite: Option.none(),
         ddApiUrl: Option.none(),
-        concurrency: Option.none()
+        concurrency: Option.none(),
+        api: Option.none(),
+        shard: Option.none()
       }, { source: "built-in demo", text: demoConfig })
       const choice = chooseSink(settings, o.dryRun)
       yield* Console.error(

@@ -2,9 +2,14 @@
  * The configuration file: one Schema, YAML or JSON, snake_case keys. A configuration written for
  * the original Go github-ci-monitor decodes unchanged; the keys after `log_level` are new.
  */
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Inspectable, ParseResult, Schema } from "effect"
 import * as YAML from "js-yaml"
+import { parseShard } from "../domain/Shard.ts"
 import { conclusions } from "../domain/Target.ts"
+import { parseDuration } from "../runtime/Cadence.ts"
+
+/** A value as written, for a message; never throws (YAML anchors can make cycles). */
+const show = (value: unknown): string => Inspectable.stringifyCircular(value)
 
 const opt = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
@@ -19,7 +24,7 @@ const Tags = Schema.Record({ key: Schema.String, value: TagValue }).annotations(
 
 export const Conclusion = Schema.Literal(...conclusions).annotations({
   message: (issue) => ({
-    message: `must be one of ${conclusions.join(", ")} (got ${JSON.stringify(issue.actual)})`,
+    message: `must be one of ${conclusions.join(", ")} (got ${show(issue.actual)})`,
     override: true
   })
 })
@@ -37,26 +42,61 @@ export const datadogSites = [
 ] as const
 export const DatadogSite = Schema.Literal(...datadogSites).annotations({
   message: (issue) => ({
-    message: `unknown Datadog site ${JSON.stringify(issue.actual)}; one of ${datadogSites.join(", ")}`,
+    message: `unknown Datadog site ${show(issue.actual)}; one of ${datadogSites.join(", ")}`,
     override: true
   })
 })
 
 const HttpUrl = Schema.String.pipe(
-  Schema.filter((s) => /^https?:\/\/[^\s/]+/.test(s), { message: (i) => `must be an http(s) URL (got ${JSON.stringify(i.actual)})` })
+  Schema.filter((s) => /^https?:\/\/[^\s/]+/.test(s), { message: (i) => `must be an http(s) URL (got ${show(i.actual)})` })
 )
+
+/** `repo: "*"`: every repository of the owner (an organization or a user), found by discovery. */
+export const WHOLE_OWNER = "*"
+
+const Names = Schema.Array(NonEmpty).annotations({ message: () => "must be a list of names" })
+
+/** The keys that only a whole-owner entry (`repo: "*"`) takes. */
+const ownerOnlyKeys = ["topics", "exclude", "include_archived", "include_forks"] as const
 
 export const RepoEntry = Schema.Struct({
   owner: NonEmpty,
+  /** A repository, or `"*"` for every repository of the owner. */
   repo: NonEmpty,
-  ref: NonEmpty,
+  /** Required for one repository; for `repo: "*"`, default each repository's default branch. */
+  ref: opt(NonEmpty),
   status: opt(Schema.Boolean),
   check_run: opt(Schema.Boolean),
   check_suite: opt(Schema.Boolean),
   tags: opt(Tags),
-  fail_on: opt(FailOn)
-}).annotations({ message: () => "must be a mapping with owner, repo and ref" })
+  fail_on: opt(FailOn),
+  // Only with `repo: "*"`.
+  /** Keep only repositories with at least one of these topics. */
+  topics: opt(Names),
+  /** Leave out these repositories (names, `*` matches any characters). */
+  exclude: opt(Names),
+  include_archived: opt(Schema.Boolean),
+  include_forks: opt(Schema.Boolean)
+}).annotations({ message: () => "must be a mapping with owner, repo and ref" }).pipe(
+  Schema.filter((r) => {
+    if (r.repo === WHOLE_OWNER) return undefined
+    const issues: Array<{ path: ReadonlyArray<PropertyKey>; message: string }> = []
+    if (r.ref === undefined) issues.push({ path: ["ref"], message: "is missing" })
+    for (const key of ownerOnlyKeys) {
+      if (r[key] !== undefined) issues.push({ path: [key], message: `only applies to a whole owner (repo: "${WHOLE_OWNER}")` })
+    }
+    return issues
+  })
+)
 export type RepoEntry = typeof RepoEntry.Type
+
+const Shard = Schema.String.pipe(
+  Schema.filter((s) => Either.match(parseShard(s), { onLeft: (problem) => problem, onRight: () => undefined }))
+).annotations({ message: () => ({ message: "must be K/N, e.g. \"2/8\"", override: false }) })
+
+const DurationText = Schema.String.pipe(
+  Schema.filter((s) => parseDuration(s)._tag === "Some" || `must be a duration, e.g. 1h, 30m (got ${JSON.stringify(s)})`)
+)
 
 const LogLevel = Schema.Literal("trace", "debug", "info", "warn", "warning", "error", "fatal", "panic").annotations({
   message: () => ({ message: "must be one of debug, info, warn, error", override: true })
@@ -89,7 +129,20 @@ export const ConfigFile = Schema.Struct({
   self_check_name: opt(NonEmpty),
   github_api_url: opt(HttpUrl),
   dd_site: opt(DatadogSite),
-  dd_api_url: opt(HttpUrl)
+  dd_api_url: opt(HttpUrl),
+  /** `rest` (default): three requests a target; `graphql`: one query for many targets. */
+  api: opt(Schema.Literal("rest", "graphql").annotations({
+    message: () => ({ message: "must be rest or graphql", override: true })
+  })),
+  graphql_batch_size: opt(
+    Schema.Int.pipe(Schema.between(1, 100, { message: () => "must be a whole number from 1 to 100" })).annotations({
+      message: () => "must be a whole number from 1 to 100"
+    })
+  ),
+  /** `K/N`: only the targets in shard K of N. */
+  shard: opt(Shard),
+  /** How long a long-running process keeps the repositories found for `repo: "*"` (default 1h). */
+  discovery_interval: opt(DurationText)
 })
 export type ConfigFile = typeof ConfigFile.Type
 

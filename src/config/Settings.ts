@@ -5,11 +5,20 @@
  * the moment they are read and never come from the file.
  */
 import { FileSystem, Path } from "@effect/platform"
-import { Config, Data, Effect, Either, Option, Redacted } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Clock, Config, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
+import type { OwnerSelector } from "../discovery/Discovery.ts"
+import { applyShard, discover, mergeTargets } from "../discovery/Discovery.ts"
+import type { Shard } from "../domain/Shard.ts"
+import { parseShard } from "../domain/Shard.ts"
 import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
+import { GitHubClient, GitHubConfig } from "../github/GitHubClient.ts"
+import { parseDuration } from "../runtime/Cadence.ts"
+import { VERSION } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
-import { DatadogSite, parseConfig, sourcesOf } from "./ConfigFile.ts"
+import { DatadogSite, parseConfig, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
 import { Schema } from "effect"
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{
@@ -30,13 +39,36 @@ export interface Overrides {
   readonly ddSite?: string | undefined
   readonly ddApiUrl?: string | undefined
   readonly concurrency?: number | undefined
+  /** `--api`: `rest` or `graphql`. */
+  readonly api?: string | undefined
+  /** `--shard K/N`. */
+  readonly shard?: string | undefined
 }
+
+export type Api = "rest" | "graphql"
 
 export interface Settings {
   /** Where the configuration came from, for messages: a path or `CONFIG`. */
   readonly configSource: string
   readonly file: ConfigFile
+  /**
+   * The targets of a cycle: those named one by one, then those found for `repo: "*"` entries
+   * when the settings were read, in this process's shard.
+   */
   readonly targets: ReadonlyArray<Target>
+  /** Targets named one by one (all shards). */
+  readonly namedTargets?: ReadonlyArray<Target> | undefined
+  /** The `repo: "*"` entries, for discovery between cycles. */
+  readonly owners?: ReadonlyArray<OwnerSelector> | undefined
+  /** What discovery found for each owner entry when the settings were read, and when (epoch ms). */
+  readonly discovered?: { readonly targets: ReadonlyArray<ReadonlyArray<Target>>; readonly at: number } | undefined
+  readonly discoveryInterval?: Duration.Duration | undefined
+  /** Only the targets of this shard, when set. */
+  readonly shard?: Shard | undefined
+  /** Which GitHub API the sources use (default rest). */
+  readonly api?: Api | undefined
+  /** Targets per GraphQL query (default 50). */
+  readonly graphqlBatchSize?: number | undefined
   readonly checkName: string
   readonly selfCheckName: string
   readonly hostName: string
@@ -61,7 +93,11 @@ export const defaults = {
   failingStatus: 1,
   concurrency: 10,
   githubApiUrl: "https://api.github.com",
-  ddSite: "datadoghq.com"
+  ddSite: "datadoghq.com",
+  api: "rest",
+  /** 50 targets with all sources cost 100 GraphQL requests: 1 point a query, 20 per 1,000 targets. */
+  graphqlBatchSize: 50,
+  discoveryInterval: "1h"
 } as const
 
 export const configFileNames = [".github-ci-monitor.yml", ".github-ci-monitor.yaml"] as const
@@ -124,16 +160,75 @@ const tagList = (tags: ConfigFile["tags"]): ReadonlyArray<readonly [string, stri
 const mergeTags = (...sets: ReadonlyArray<ReadonlyArray<readonly [string, string]>>): ReadonlyArray<string> =>
   [...new Map(sets.flat()).entries()].map(([k, v]) => `${k}:${v}`)
 
+/** The entries that name one repository, as targets (`repo: "*"` entries are discovered). */
 export const toTargets = (file: ConfigFile): ReadonlyArray<Target> =>
-  file.repos.map((r): Target => {
-    return {
+  file.repos.flatMap((r): ReadonlyArray<Target> => {
+    if (r.repo === WHOLE_OWNER || r.ref === undefined) return []
+    return [{
       owner: r.owner,
       repo: r.repo,
       ref: r.ref,
       sources: sourcesOf(r),
       failOn: (r.fail_on ?? file.fail_on ?? defaultFailOn) as ReadonlyArray<Conclusion>,
       tags: mergeTags(tagList(file.tags), tagList(r.tags))
-    }
+    }]
+  })
+
+/** The `repo: "*"` entries, resolved like targets (sources, fail_on, tags). */
+export const toOwnerSelectors = (file: ConfigFile): ReadonlyArray<OwnerSelector> =>
+  file.repos.flatMap((r, entry): ReadonlyArray<OwnerSelector> =>
+    r.repo !== WHOLE_OWNER ? [] : [{
+      entry,
+      owner: r.owner,
+      ref: r.ref,
+      topics: r.topics ?? [],
+      exclude: r.exclude ?? [],
+      includeArchived: r.include_archived ?? false,
+      includeForks: r.include_forks ?? false,
+      sources: sourcesOf(r),
+      failOn: (r.fail_on ?? file.fail_on ?? defaultFailOn) as ReadonlyArray<Conclusion>,
+      tags: mergeTags(tagList(file.tags), tagList(r.tags))
+    }]
+  )
+
+const describeSelector = (s: OwnerSelector): string => {
+  const kept = [
+    s.topics.length > 0 ? `topics ${s.topics.join(", ")}` : undefined,
+    s.exclude.length > 0 ? `excluding ${s.exclude.join(", ")}` : undefined,
+    s.includeArchived ? undefined : "archived left out",
+    s.includeForks ? undefined : "forks left out"
+  ].filter((x) => x !== undefined)
+  return kept.length > 0 ? ` (${kept.join("; ")})` : ""
+}
+
+/**
+ * Lists the repositories of every `repo: "*"` entry with the settings' GitHub (over the
+ * HttpClient in context, else fetch). A listing that fails, or finds nothing to watch, is a
+ * problem of its entry.
+ */
+const discoverOwners = (owners: ReadonlyArray<OwnerSelector>, github: Settings["github"], concurrency: number) =>
+  Effect.gen(function*() {
+    const http = yield* Effect.serviceOption(HttpClient.HttpClient)
+    const client = GitHubClient.layer.pipe(
+      Layer.provide(Layer.succeed(GitHubConfig, {
+        apiUrl: github.apiUrl,
+        token: github.token,
+        concurrency,
+        requestTimeout: "10 seconds",
+        userAgent: `github-ci-monitor/${VERSION}`
+      })),
+      Layer.provide(Option.match(http, { onNone: () => FetchHttpClient.layer, onSome: (h) => Layer.succeed(HttpClient.HttpClient, h) }))
+    )
+    const results = yield* discover(owners).pipe(Effect.provide(client))
+    const problems = results.flatMap((r, i): Problems => {
+      const s = owners[i]!
+      return Either.match(r, {
+        onLeft: (e) => [`repos[${s.entry}]: could not list the repositories of ${s.owner}: ${e.detail}`],
+        onRight: (targets) => targets.length > 0 ? [] : [`repos[${s.entry}]: ${s.owner} has no repository to watch${describeSelector(s)}`]
+      })
+    })
+    if (problems.length > 0) return yield* new ConfigError({ source: `repository discovery at ${github.apiUrl}`, problems })
+    return { targets: results.map((r) => Either.getOrElse(r, () => [])), at: yield* Clock.currentTimeMillis }
   })
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
@@ -161,8 +256,15 @@ export const loadSettings = (overrides: Overrides = {}) =>
         !(Number.isInteger(overrides.concurrency) && overrides.concurrency >= 1 && overrides.concurrency <= 100)
       ? [`--concurrency: must be a whole number from 1 to 100 (got ${overrides.concurrency})`]
       : []
+    const api = overrides.api ?? file.api ?? defaults.api
+    const apiProblems = api === "rest" || api === "graphql" ? [] : [`--api: must be rest or graphql (got ${JSON.stringify(api)})`]
+    const shardText = overrides.shard ?? file.shard
+    const shard = shardText === undefined ? undefined : parseShard(shardText)
+    const shardProblems = shard !== undefined && Either.isLeft(shard) ? [`${overrides.shard !== undefined ? "--shard" : "shard"}: ${shard.left}`] : []
     const problems = [
       ...concurrencyProblems,
+      ...apiProblems,
+      ...shardProblems,
       ...validateUrl("GITHUB_API_URL", githubApiUrl),
       ...(ddApiUrl === undefined ? siteProblems : validateUrl("DD_API_URL", ddApiUrl))
     ]
@@ -173,10 +275,21 @@ export const loadSettings = (overrides: Overrides = {}) =>
       apiUrl: trimSlash(ddApiUrl ?? `https://api.${ddSite}`),
       apiKey: yield* Effect.orDie(secretEnv("DD_API_KEY", "DATADOG_API_KEY"))
     }
+    const namedTargets = toTargets(file)
+    const owners = toOwnerSelectors(file)
+    const inShard = shard !== undefined && Either.isRight(shard) ? shard.right : undefined
+    const discovered = owners.length > 0 ? yield* discoverOwners(owners, github, overrides.concurrency ?? file.concurrency ?? defaults.concurrency) : undefined
     return {
       configSource: source,
       file,
-      targets: toTargets(file),
+      targets: applyShard(mergeTargets(namedTargets, discovered?.targets ?? []), inShard),
+      namedTargets,
+      owners,
+      discovered,
+      discoveryInterval: Option.getOrElse(parseDuration(file.discovery_interval ?? defaults.discoveryInterval), () => Duration.hours(1)),
+      shard: inShard,
+      api: api as Api,
+      graphqlBatchSize: file.graphql_batch_size ?? defaults.graphqlBatchSize,
       checkName: file.check_name ?? defaults.checkName,
       selfCheckName: file.self_check_name ?? defaults.selfCheckName,
       hostName: file.host_name ?? defaults.hostName,

@@ -52,19 +52,31 @@ export const transportCause = (cause: unknown): string => {
 
 const clock = (d: Date) => d.toISOString().slice(11, 19)
 
+/** A reset time from a header, only when it is a real date (a bogus header must not crash). */
+const validDate = (ms: number): Date | undefined => {
+  const d = new Date(ms)
+  return Number.isFinite(ms) && !Number.isNaN(d.getTime()) ? d : undefined
+}
+
 /** Maps a non-2xx answer to the typed error that says what to do about it. */
-const classify = (response: HttpClientResponse.HttpClientResponse, body: unknown, now: number): GitHubError => {
+const classify = (
+  response: HttpClientResponse.HttpClientResponse,
+  body: unknown,
+  now: number,
+  scrub: (text: string) => string
+): GitHubError => {
   const status = response.status
-  const said = errorMessage(body)
+  const message = errorMessage(body)
+  const said = message === undefined ? undefined : scrub(message).slice(0, 200)
   const quoted = said ? `: ${said}` : ""
   const remaining = response.headers["x-ratelimit-remaining"]
   const retryAfter = Number(response.headers["retry-after"])
   const reset = Number(response.headers["x-ratelimit-reset"])
   if ((status === 403 || status === 429) && (remaining === "0" || !Number.isNaN(retryAfter))) {
     const resetAt = !Number.isNaN(retryAfter)
-      ? new Date(now + retryAfter * 1000)
+      ? validDate(now + retryAfter * 1000)
       : !Number.isNaN(reset) && reset > 0
-      ? new Date(reset * 1000)
+      ? validDate(reset * 1000)
       : undefined
     return new GitHubError({
       reason: "rate_limited",
@@ -118,6 +130,61 @@ export interface GitHubStats {
   readonly notModified: number
   /** The last `x-ratelimit-remaining` GitHub reported, if any. */
   readonly rateLimitRemaining: number | undefined
+  /** GraphQL queries sent (also counted in `requests`). */
+  readonly graphqlQueries?: number | undefined
+  /** GraphQL rate-limit points spent, as GitHub reported them (`rateLimit { cost }`). */
+  readonly graphqlCost?: number | undefined
+  /** The GraphQL points left, as GitHub last reported them (`rateLimit { remaining }`). */
+  readonly graphqlRemaining?: number | undefined
+}
+
+/** One entry of a GraphQL answer's `errors`: `path` names the field that failed (its alias first). */
+export interface GraphQLError {
+  readonly message: string
+  readonly type?: string | undefined
+  readonly path?: ReadonlyArray<string | number> | undefined
+}
+
+/** A GraphQL answer that has data: the data decoded, and the errors of the fields that failed. */
+export interface GraphQLAnswer<A> {
+  readonly data: A
+  readonly errors: ReadonlyArray<GraphQLError>
+}
+
+/**
+ * The GraphQL endpoint beside a REST base URL: `https://api.github.com/graphql`, or
+ * `https://HOST/api/graphql` for GitHub Enterprise Server (`https://HOST/api/v3`).
+ */
+export const graphqlUrlOf = (apiUrl: string): string =>
+  /\/api\/v3\/?$/.test(apiUrl) ? apiUrl.replace(/\/v3\/?$/, "/graphql") : `${apiUrl.replace(/\/+$/, "")}/graphql`
+
+const GraphQLErrors = Schema.Array(Schema.Struct({
+  message: Schema.String,
+  type: Schema.optionalWith(Schema.String, { exact: true }),
+  path: Schema.optionalWith(Schema.Array(Schema.Union(Schema.String, Schema.Number)), { exact: true })
+}))
+const GraphQLBody = Schema.Struct({
+  data: Schema.optionalWith(Schema.NullOr(Schema.Unknown), { exact: true }),
+  errors: Schema.optionalWith(GraphQLErrors, { exact: true })
+})
+const RateLimitInfo = Schema.Struct({ cost: Schema.Number, remaining: Schema.Number, resetAt: Schema.String })
+
+/** An answer with errors and no data at all: the whole query failed, for every target in it. */
+const graphqlFailure = (errors: ReadonlyArray<GraphQLError>, resetAt: Date | undefined): GitHubError => {
+  const said = errors.map((e) => e.message).filter((m) => m !== "").slice(0, 2).join("; ") || "no data and no error message"
+  const types = errors.map((e) => e.type)
+  if (types.includes("RATE_LIMITED")) {
+    return new GitHubError({
+      reason: "rate_limited",
+      resetAt,
+      detail: resetAt ? `GraphQL rate limited until ${clock(resetAt)} UTC` : `GraphQL rate limited (${said})`
+    })
+  }
+  // GitHub answers a query that ran out of time with "Something went wrong … timeout": worth a retry.
+  if (errors.some((e) => /timeout|timed out|something went wrong/i.test(e.message))) {
+    return new GitHubError({ reason: "server_error", detail: `GitHub GraphQL could not answer the query (${said})` })
+  }
+  return new GitHubError({ reason: "unexpected_response", detail: `GitHub GraphQL rejected the query: ${said}` })
 }
 
 /**
@@ -166,9 +233,18 @@ const make = Effect.gen(function*() {
   const timeout = Duration.decode(config.requestTimeout)
   // ETags are per token; a client is built per token, so its cache is too.
   const etags = lru<Cached>(config.cacheEntries ?? 10_000)
-  const stats = yield* Ref.make<GitHubStats>({ requests: 0, notModified: 0, rateLimitRemaining: undefined })
+  const stats = yield* Ref.make<GitHubStats>({
+    requests: 0,
+    notModified: 0,
+    rateLimitRemaining: undefined,
+    graphqlQueries: 0,
+    graphqlCost: 0,
+    graphqlRemaining: undefined
+  })
   /** GitHub's primary rate limit as last reported: at zero, ask nothing until it resets. */
   const limit = yield* Ref.make<{ remaining: number; resetAt: number } | undefined>(undefined)
+  /** GraphQL has its own budget of points, apart from the REST requests. */
+  const graphqlLimit = yield* Ref.make<{ remaining: number; resetAt: number } | undefined>(undefined)
   const client = (yield* HttpClient.HttpClient).pipe(
     HttpClient.mapRequest((request) => {
       const withHeaders = request.pipe(
@@ -186,25 +262,64 @@ const make = Effect.gen(function*() {
     HttpClient.withTracerPropagation(false)
   )
 
-  const noteRateLimit = (response: HttpClientResponse.HttpClientResponse) => {
+  const noteRateLimit = (response: HttpClientResponse.HttpClientResponse, bucket = limit) => {
     const remaining = Number(response.headers["x-ratelimit-remaining"])
     const reset = Number(response.headers["x-ratelimit-reset"])
     if (Number.isNaN(remaining)) return Effect.void
     return Effect.zipRight(
       Ref.update(stats, (s) => ({ ...s, rateLimitRemaining: remaining })),
-      Ref.set(limit, Number.isNaN(reset) ? undefined : { remaining, resetAt: reset * 1000 })
+      Ref.set(bucket, validDate(reset * 1000) === undefined ? undefined : { remaining, resetAt: reset * 1000 })
     )
   }
 
   /** Fails at once, sending nothing, while GitHub has said the quota is spent. */
-  const checkQuota = Effect.gen(function*() {
-    const known = yield* Ref.get(limit)
+  const quotaOf = (bucket: typeof limit) => Effect.gen(function*() {
+    const known = yield* Ref.get(bucket)
     const now = yield* Clock.currentTimeMillis
     if (known && known.remaining <= 0 && known.resetAt > now) {
       const resetAt = new Date(known.resetAt)
       return yield* new GitHubError({ reason: "rate_limited", resetAt, detail: `rate limited until ${clock(resetAt)} UTC` })
     }
   })
+  const checkQuota = quotaOf(limit)
+
+  /** Server text goes into check messages: never let it carry the token back out. */
+  const scrub = (text: string): string =>
+    Option.match(config.token, {
+      onNone: () => text,
+      onSome: (t) => (Redacted.value(t) === "" ? text : text.split(Redacted.value(t)).join("[redacted]"))
+    })
+
+  const timeoutError = () =>
+    new GitHubError({ reason: "timeout", detail: `GitHub did not answer within ${Duration.format(timeout)}` })
+
+  /**
+   * One request with the client's policy around it: a permit of the bounded concurrency,
+   * two quick retries of transient failures, and a rate limit waited out when it resets before
+   * the cycle must be done.
+   */
+  const resilient = <A>(attempt: Effect.Effect<A, GitHubError>): Effect.Effect<A, GitHubError> => {
+    /** Waits out a rate limit when it resets before the cycle must be done; else fails with it. */
+    const waitOut = (e: GitHubError) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const deadline = (yield* FiberRef.get(cycleDeadline)) ?? now + MAX_RATE_LIMIT_WAIT
+        const wait = (e.resetAt?.getTime() ?? Infinity) - now
+        if (e.reason !== "rate_limited" || !(wait < deadline - now - 1000)) return yield* Effect.fail(e)
+        yield* Effect.logDebug(`rate limited: waiting ${Math.ceil(wait / 1000)}s as GitHub asks`)
+        yield* Effect.sleep(Duration.millis(Math.max(0, wait)))
+      })
+    const once = semaphore.withPermits(1)(attempt).pipe(
+      // Transient failures get two more tries, quickly: the next cycle is minutes away.
+      Effect.retry({
+        schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
+        while: (e) => e.transient
+      })
+    )
+    return once.pipe(
+      Effect.catchTag("GitHubError", (e) => e.reason === "rate_limited" ? Effect.zipRight(waitOut(e), once) : Effect.fail(e))
+    )
+  }
 
   /** One GET of a full URL: the answer decoded by `schema`, or a typed error. */
   const getUrl = <A, I>(url: string, schema: Schema.Schema<A, I>): Effect.Effect<Page<A>, GitHubError> => {
@@ -229,7 +344,7 @@ const make = Effect.gen(function*() {
       }).pipe(Effect.orElseSucceed(() => Symbol.for("not-json")))
       if (response.status !== 304 && (response.status < 200 || response.status >= 300)) {
         const now = yield* Clock.currentTimeMillis
-        return yield* Effect.fail(classify(response, json, now))
+        return yield* Effect.fail(classify(response, json, now, scrub))
       }
       if (typeof json === "symbol" || json === undefined) {
         return yield* new GitHubError({
@@ -243,34 +358,8 @@ const make = Effect.gen(function*() {
       const etag = response.headers["etag"]
       if (response.status === 200 && etag) etags.set(url, { etag, text, link })
       return { body, next: nextLink(link) }
-    }).pipe(
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () =>
-          new GitHubError({ reason: "timeout", detail: `GitHub did not answer within ${Duration.format(timeout)}` })
-      })
-    )
-    /** Waits out a rate limit when it resets before the cycle must be done; else fails with it. */
-    const waitOut = (e: GitHubError) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const deadline = (yield* FiberRef.get(cycleDeadline)) ?? now + MAX_RATE_LIMIT_WAIT
-        const wait = (e.resetAt?.getTime() ?? Infinity) - now
-        if (e.reason !== "rate_limited" || !(wait < deadline - now - 1000)) return yield* Effect.fail(e)
-        yield* Effect.logDebug(`rate limited: waiting ${Math.ceil(wait / 1000)}s as GitHub asks`)
-        yield* Effect.sleep(Duration.millis(Math.max(0, wait)))
-      })
-    const once = semaphore.withPermits(1)(attempt).pipe(
-      // Transient failures get two more tries, quickly: the next cycle is minutes away.
-      Effect.retry({
-        schedule: Schedule.exponential("200 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
-        while: (e) => e.transient
-      })
-    )
-    return once.pipe(
-      Effect.catchTag("GitHubError", (e) => e.reason === "rate_limited" ? Effect.zipRight(waitOut(e), once) : Effect.fail(e)),
-      Effect.withSpan("GitHubClient.get", { attributes: { path } })
-    )
+    }).pipe(Effect.timeoutFail({ duration: timeout, onTimeout: timeoutError }))
+    return resilient(attempt).pipe(Effect.withSpan("GitHubClient.get", { attributes: { path } }))
   }
 
   /** GET `path` (relative to the API URL) with its query. */
@@ -301,20 +390,81 @@ const make = Effect.gen(function*() {
             detail: `more than ${MAX_PAGES} pages at ${path}; stopped following`
           })
         }
-        if (new URL(url).origin !== origin) {
+        const target: URL | undefined = URL.canParse(url) ? new URL(url) : undefined
+        if (target === undefined || target.origin !== origin) {
           return yield* new GitHubError({
             reason: "unexpected_response",
-            detail: `GitHub's next-page link points at another host (${new URL(url).host}); not followed`
+            detail: target === undefined
+              ? `GitHub's next-page link is not a URL; not followed`
+              : `GitHub's next-page link points at another host (${target.host}); not followed`
           })
         }
         const page: Page<A> = yield* getUrl(url, schema)
         all.push(...items(page.body))
-        url = page.next
+        // A relative link is resolved against the page it came from.
+        url = page.next === undefined ? undefined : URL.canParse(page.next, url) ? new URL(page.next, url).href : page.next
       }
       return all
     })
 
-  return { get, getAll, apiUrl: config.apiUrl, stats: Ref.get(stats) } as const
+  const graphqlUrl = graphqlUrlOf(config.apiUrl)
+
+  /**
+   * POSTs one GraphQL query (with the same auth, timeout, retries and rate-limit handling as
+   * REST) and decodes its `data` with `schema`. A query that failed as a whole (HTTP error, or
+   * `errors` without `data`) is a GitHubError; errors beside data are returned with it, so the
+   * caller can pin each on the target whose alias it names. `rateLimit { cost remaining resetAt }`,
+   * when the query asks for it, is logged at debug level and added to the stats.
+   */
+  const graphql = <A, I>(
+    query: string,
+    variables: Record<string, unknown>,
+    schema: Schema.Schema<A, I>
+  ): Effect.Effect<GraphQLAnswer<A>, GitHubError> => {
+    if (Option.isNone(config.token)) {
+      // GitHub answers anonymous GraphQL with 401: say what to do instead of sending it.
+      return Effect.fail(new GitHubError({ reason: "unauthorized", detail: "GitHub's GraphQL API needs a token: set GITHUB_TOKEN, or use api: rest" }))
+    }
+    const attempt = Effect.gen(function*() {
+      yield* quotaOf(graphqlLimit)
+      const request = HttpClientRequest.post(graphqlUrl).pipe(HttpClientRequest.bodyUnsafeJson({ query, variables }))
+      const response = yield* client.execute(request).pipe(
+        Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
+      )
+      yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, graphqlQueries: (s.graphqlQueries ?? 0) + 1 }))
+      yield* noteRateLimit(response, graphqlLimit)
+      const text = yield* response.text.pipe(
+        Effect.mapError(() => new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" }))
+      )
+      const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => undefined }).pipe(
+        Effect.orElseSucceed(() => Symbol.for("not-json"))
+      )
+      const now = yield* Clock.currentTimeMillis
+      if (response.status < 200 || response.status >= 300) {
+        return yield* Effect.fail(classify(response, typeof json === "symbol" ? undefined : json, now, scrub))
+      }
+      if (typeof json === "symbol" || json === undefined) {
+        return yield* new GitHubError({ reason: "unexpected_response", status: response.status, detail: "unexpected response from /graphql: the body is not JSON" })
+      }
+      const body = yield* Schema.decodeUnknown(GraphQLBody)(json).pipe(Effect.mapError((e) => decodeFailure("/graphql", e)))
+      const errors = body.errors ?? []
+      if (body.data === undefined || body.data === null) {
+        const reset = Number(response.headers["x-ratelimit-reset"])
+        return yield* Effect.fail(graphqlFailure(errors, Number.isNaN(reset) || reset <= 0 ? undefined : new Date(reset * 1000)))
+      }
+      const rateLimit = Schema.decodeUnknownOption(RateLimitInfo)((body.data as { rateLimit?: unknown }).rateLimit)
+      if (Option.isSome(rateLimit)) {
+        const { cost, remaining, resetAt } = rateLimit.value
+        yield* Ref.update(stats, (s) => ({ ...s, graphqlCost: (s.graphqlCost ?? 0) + cost, graphqlRemaining: remaining }))
+        yield* Effect.logDebug(`GitHub GraphQL: query cost ${cost} point${cost === 1 ? "" : "s"}, ${remaining} remaining, resets at ${resetAt}`)
+      }
+      const data = yield* Schema.decodeUnknown(schema)(body.data).pipe(Effect.mapError((e) => decodeFailure("/graphql", e)))
+      return { data, errors }
+    }).pipe(Effect.timeoutFail({ duration: timeout, onTimeout: timeoutError }))
+    return resilient(attempt).pipe(Effect.withSpan("GitHubClient.graphql"))
+  }
+
+  return { get, getAll, graphql, apiUrl: config.apiUrl, graphqlUrl, stats: Ref.get(stats) } as const
 })
 
 export class GitHubClient extends Context.Tag("github-ci-monitor/GitHubClient")<

@@ -11,6 +11,7 @@ import type { CycleOptions } from "../monitor.ts"
 import { DatadogConfig, DatadogSink } from "../sinks/Datadog.ts"
 import type { OutputFormat } from "../sinks/Stdout.ts"
 import { StdoutSink } from "../sinks/Stdout.ts"
+import { DEFAULT_BATCH_SIZE, GraphQLSources } from "../sources/GraphQLSources.ts"
 import { RestSources } from "../sources/RestSources.ts"
 import { VERSION } from "../version.ts"
 
@@ -25,9 +26,9 @@ export const cycleOptions = (s: Settings): CycleOptions => ({
   concurrency: s.concurrency
 })
 
-/** The REST sources over a GitHub client configured from the settings. */
+/** The sources the settings choose (`api: rest | graphql`), over a GitHub client configured from them. */
 export const sourcesLayer = (s: Settings) =>
-  RestSources.pipe(
+  (s.api === "graphql" ? GraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE }) : RestSources).pipe(
     Layer.provideMerge(GitHubClient.layer),
     Layer.provide(Layer.succeed(GitHubConfig, {
       apiUrl: s.github.apiUrl,

@@ -24,8 +24,9 @@ class DeliveryError extends Data.TaggedError("DeliveryError")<{ readonly reason:
 const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 
-const explain = (status: number, body: string): DeliveryError => {
-  const said = body.slice(0, 200).replace(/\s+/g, " ").trim()
+const explain = (status: number, body: string, key: string): DeliveryError => {
+  // A proxy may echo the request back: the key must not reach the logs that way.
+  const said = (key === "" ? body : body.split(key).join("[redacted]")).slice(0, 200).replace(/\s+/g, " ").trim()
   if (status === 403 || status === 401) {
     return new DeliveryError({
       reason: `Datadog rejected the API key (${status}); check DD_API_KEY and that DD_SITE matches the key's site`,
@@ -75,7 +76,7 @@ export const DatadogSink = Layer.effect(
           )
           if (response.status >= 200 && response.status < 300) return
           const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-          return yield* explain(response.status, body)
+          return yield* explain(response.status, body, Redacted.value(config.apiKey))
         }).pipe(
           Effect.timeoutFail({
             duration: allowed,

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import type http from "node:http"
-import { bodyText, headersOf, listen, send, takeFault } from "./http.ts"
+import { bodyText, headersOf, listen, readBody, send, takeFault } from "./http.ts"
 import type { Fault, Headers } from "./http.ts"
+import { answerGraphQL } from "./FakeGitHubGraphQL.ts"
+import type { FakeCommit, FieldError, GraphQLData, RateLimitState } from "./FakeGitHubGraphQL.ts"
 
 export type { Fault } from "./http.ts"
 
@@ -32,6 +34,16 @@ export type RefSpec = {
   statuses?: StatusSpec[]
   checkRuns?: CheckRunSpec[]
   checkSuites?: CheckSuiteSpec[]
+  /** Over GraphQL, the ref is an annotated tag pointing at the commit (REST reads the commit either way). */
+  annotatedTag?: boolean
+}
+/** What the repository listings (`GET /orgs/{org}/repos`, `/users/{user}/repos`) say of a repository. */
+export type RepositorySpec = {
+  default_branch?: string
+  topics?: string[]
+  archived?: boolean
+  fork?: boolean
+  private?: boolean
 }
 export interface FakeGitHubOptions {
   /** Key "owner/repo@ref"; the ref may contain slashes, e.g. "acme/api@release/v2". */
@@ -45,11 +57,26 @@ export interface FakeGitHubOptions {
   faults?: Record<string, Fault>
   /** Max items per page, default 100; `per_page` is honoured up to it (GitHub's default is 30). */
   pageSizeCap?: number
+  /**
+   * Repositories for the listings, key "owner/repo" (with their metadata); every repository of
+   * `repos` is listed too. Listing faults: key "orgs/{org}/repos" or "users/{user}/repos".
+   */
+  repositories?: Record<string, RepositorySpec>
+  /** Whether an owner is an organization (the default) or a user: `/orgs/{user}/repos` is 404. */
+  owners?: Record<string, "Organization" | "User">
+  /**
+   * GraphQL (`POST /graphql`, `/api/graphql`): a field that fails for one target, key
+   * "owner/repo@ref" (or "owner/repo" for the repository). A whole-query fault: key "graphql".
+   */
+  graphqlErrors?: Record<string, FieldError>
 }
+export type GraphQLQueryRecord = { query: string; variables: Record<string, unknown>; cost: number; requests: number; nodes: number; status: number }
 export type RecordedRequest = { method: string; path: string; query: Record<string, string>; headers: Headers }
 export interface FakeGitHub {
   url: string
   requests: RecordedRequest[]
+  /** Every GraphQL query answered, with its cost per GitHub's formula. */
+  graphql: GraphQLQueryRecord[]
   setRepo(key: string, spec: RefSpec): void
   setFault(key: string, fault: Fault | undefined): void
   close(): Promise<void>
@@ -84,6 +111,9 @@ const parseKey = (key: string) => {
   const [owner = "", repo = ""] = key.slice(0, at).split("/")
   return { owner, repo, ref: key.slice(at + 1) }
 }
+
+/** `GET /orgs/{org}/repos` and `GET /users/{user}/repos`: the repositories of an owner. */
+const listRoute = /^\/(?<kind>orgs|users)\/(?<owner>[^/]+)\/repos$/
 
 /** `/repos/{owner}/{repo}/commits/{ref}/{endpoint}` or the `/repositories/{id}/...` form GitHub puts in `Link`. */
 const route = /^\/(?:repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)|repositories\/(?<id>\d+))\/commits\/(?<ref>.+)\/(?<endpoint>status|check-runs|check-suites)$/
@@ -248,6 +278,14 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
       return notModified ? send(res, 304, undefined, { ...common, ...extra }) : send(res, status, body, { ...common, ...extra })
     }
 
+    if (req.method === "POST" && (url.pathname === "/graphql" || url.pathname === "/api/graphql")) {
+      used-- // GraphQL has its own budget of points
+      // A bug in the fake must fail the test at once, not leave the request hanging.
+      return void handleGraphQL(req, headers, reply).catch((e: unknown) => reply(500, { message: `fake GraphQL failed: ${String(e)}` }))
+    }
+    const listing = req.method === "GET" ? listRoute.exec(url.pathname)?.groups : undefined
+    if (listing) return handleListing(listing["kind"] as "orgs" | "users", decode(listing["owner"] ?? ""), url, headers, reply)
+
     const groups = req.method === "GET" ? route.exec(url.pathname)?.groups : undefined
     const named = groups?.["id"] === undefined ? undefined : [...repoIds.values()].find((r) => String(r.id) === groups["id"])
     if (!groups || (groups["id"] !== undefined && !named)) return reply(404, error(404, "Not Found"))
@@ -274,10 +312,135 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     reply(200, { total_count: all.length, [endpoint === "check-runs" ? "check_runs" : "check_suites"]: items }, link ? { link } : {})
   }
 
+  // --- repository listings (discovery) ---------------------------------------------------------
+
+  const ownerType = (owner: string): "Organization" | "User" | undefined => {
+    const named = Object.entries(options.owners ?? {}).find(([o]) => o.toLowerCase() === owner.toLowerCase())?.[1]
+    if (named) return named
+    return listedRepos().some((r) => r.owner.toLowerCase() === owner.toLowerCase()) ? "Organization" : undefined
+  }
+  /** Every repository known: those with refs, and those only listed. */
+  const listedRepos = () => {
+    const all = new Map<string, { owner: string; repo: string; spec: RepositorySpec }>()
+    for (const key of repos.keys()) {
+      const { owner, repo } = parseKey(key)
+      const name = `${owner}/${repo}`.toLowerCase()
+      if (!all.has(name)) all.set(name, { owner, repo, spec: {} })
+    }
+    for (const [name, spec] of Object.entries(options.repositories ?? {})) {
+      const [owner = "", repo = ""] = name.split("/")
+      all.set(name.toLowerCase(), { owner, repo, spec })
+    }
+    return [...all.values()]
+  }
+  const handleListing = (kind: "orgs" | "users", owner: string, url: URL, headers: Headers, reply: (status: number, body: string | object | undefined, extra?: Record<string, string>) => void) => {
+    const page = url.searchParams.get("page")
+    const key = `${kind}/${owner}/repos`
+    const fault = takeFault(faults, page ? [`${key}?page=${page}`, key] : [key])
+    if (fault) return fault.status === 0 ? undefined : reply(fault.status, fault.body, fault.headers)
+    if (options.token !== undefined && headers["authorization"] !== `Bearer ${options.token}`) return reply(401, error(401, "Bad credentials"))
+    const type = ownerType(owner)
+    if (type === undefined || (kind === "orgs" && type !== "Organization")) return reply(404, error(404, "Not Found"))
+    const items = listedRepos()
+      .filter((r) => r.owner.toLowerCase() === owner.toLowerCase())
+      .sort((a, b) => a.repo.localeCompare(b.repo))
+      .map((r) => ({
+        ...repository(r.owner, r.repo),
+        owner: { ...exampleRepository.owner, login: r.owner, type },
+        private: r.spec.private ?? false,
+        fork: r.spec.fork ?? false,
+        archived: r.spec.archived ?? false,
+        disabled: false,
+        default_branch: r.spec.default_branch ?? "main",
+        topics: r.spec.topics ?? []
+      }))
+    const { items: pageItems, link } = paginate(items, url.searchParams, `${fake.url}${url.pathname}`)
+    reply(200, pageItems, link ? { link } : {})
+  }
+
+  // --- GraphQL ------------------------------------------------------------------------------------
+
+  const graphqlLog: GraphQLQueryRecord[] = []
+  const rate: RateLimitState = { limit: 5000, used: 0, resetAt: new Date(Number(resetAt) * 1000) }
+  const shaOf = (owner: string, repo: string, ref: string) => (/^[0-9a-f]{40}$/.test(ref) ? ref : sha1(`${owner}/${repo}@${ref}`))
+  const commitOf = (owner: string, repo: string, ref: string, spec: RefSpec): FakeCommit => {
+    const sha = shaOf(owner, repo, ref)
+    return {
+      owner,
+      repo,
+      ref,
+      sha,
+      annotatedTag: spec.annotatedTag,
+      status: () => statusBody(owner, repo, sha, spec),
+      checkRuns: () => checkRuns(owner, repo, sha, spec),
+      checkSuites: () => checkSuites(owner, repo, ref, sha, spec)
+    }
+  }
+  const fieldErrors = new Map(Object.entries(options.graphqlErrors ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+  const graphqlData: GraphQLData = {
+    repository: (owner, name) => {
+      const known = repoIds.get(`${owner}/${name}`.toLowerCase())
+      return known ? { owner: known.owner, repo: known.repo } : undefined
+    },
+    commit: (owner, repo, expression) => {
+      const found = findTarget(owner, repo, expression)
+      if (typeof found === "object") return commitOf(found.owner, found.repo, expression, found.spec)
+      // A full commit id of one of the repository's refs.
+      return graphqlData.commitByOid(owner, repo, expression)
+    },
+    commitByOid: (owner, repo, oid) => {
+      for (const [key, spec] of repos) {
+        const k = parseKey(key)
+        if (`${k.owner}/${k.repo}`.toLowerCase() !== `${owner}/${repo}`.toLowerCase()) continue
+        if (shaOf(k.owner, k.repo, k.ref) === oid) return commitOf(k.owner, k.repo, k.ref, spec)
+      }
+      return undefined
+    },
+    fieldError: (owner, repo, ref, field) => {
+      const e = fieldErrors.get(ref === undefined ? `${owner}/${repo}`.toLowerCase() : `${owner}/${repo}@${ref}`.toLowerCase())
+      return e && e.field === field ? e : undefined
+    }
+  }
+  const handleGraphQL = async (
+    req: http.IncomingMessage,
+    headers: Headers,
+    reply: (status: number, body: string | object | undefined, extra?: Record<string, string>) => void
+  ) => {
+    const text = await readBody(req)
+    const graphqlHeaders = (remaining: number) => ({
+      "x-ratelimit-limit": String(rate.limit),
+      "x-ratelimit-remaining": String(remaining),
+      "x-ratelimit-reset": resetAt,
+      "x-ratelimit-used": String(rate.used),
+      "x-ratelimit-resource": "graphql"
+    })
+    const fault = takeFault(faults, ["graphql"])
+    if (fault) return fault.status === 0 ? undefined : reply(fault.status, fault.body, { ...graphqlHeaders(rate.limit - rate.used), ...fault.headers })
+    if (headers["authorization"] === undefined) {
+      return reply(401, { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" })
+    }
+    if (options.token !== undefined && headers["authorization"] !== `Bearer ${options.token}`) return reply(401, error(401, "Bad credentials"))
+    const result = answerGraphQL(text, graphqlData, rate)
+    let parsed: { query?: unknown; variables?: unknown } = {}
+    try {
+      parsed = JSON.parse(text) as typeof parsed
+    } catch { /* recorded as empty */ }
+    graphqlLog.push({
+      query: typeof parsed.query === "string" ? parsed.query : "",
+      variables: (parsed.variables ?? {}) as Record<string, unknown>,
+      cost: result.cost,
+      requests: result.requests,
+      nodes: result.nodes,
+      status: result.status
+    })
+    reply(result.status, result.body, graphqlHeaders(Math.max(0, rate.limit - rate.used)))
+  }
+
   const server = await listen(handle)
   const fake: FakeGitHub = {
     url: server.url,
     requests,
+    graphql: graphqlLog,
     setRepo: addRepo,
     setFault: (key, fault) => {
       if (fault) faults.set(key, { ...fault })

@@ -1,0 +1,158 @@
+/**
+ * Who the GitHub client is: a fixed token (a personal access token, or none), or a GitHub App.
+ * An App signs a short JWT (RS256) with its private key and exchanges it for an installation
+ * token per installation; tokens are cached until a few minutes before they expire and then
+ * refreshed, in a daemon and in a warm Lambda alike. Never logs or prints a key or a token.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { createPrivateKey, sign } from "node:crypto"
+import { GitHubError } from "./GitHubError.ts"
+
+/** A token and a key that changes whenever the token does (ETags are per token). */
+export interface Credential {
+  readonly token: Redacted.Redacted<string>
+  readonly key: string
+}
+
+export interface TokenProviderShape {
+  /** The credential for requests about `owner`'s repositories; none means unauthenticated. */
+  readonly credentialFor: (owner: string | undefined) => Effect.Effect<Option.Option<Credential>, GitHubError>
+}
+export class TokenProvider extends Context.Tag("github-ci-monitor/TokenProvider")<TokenProvider, TokenProviderShape>() {}
+
+/** A personal access token (or none): the same credential for every owner. */
+export const staticToken = (token: Option.Option<Redacted.Redacted<string>>) =>
+  Layer.succeed(TokenProvider, {
+    credentialFor: () => Effect.succeed(Option.map(token, (t): Credential => ({ token: t, key: "token" })))
+  })
+
+export interface GitHubAppConfig {
+  /** The App's id, or its client id (`Iv1.…`); either is the JWT's `iss`. */
+  readonly appId: string
+  /** The installation to use for every owner; without it, each owner's is looked up. */
+  readonly installationId?: number | undefined
+  /** PEM (PKCS#1 `BEGIN RSA PRIVATE KEY`, as GitHub hands it out, or PKCS#8). */
+  readonly privateKey: Redacted.Redacted<string>
+  readonly apiUrl: string
+  readonly userAgent: string
+}
+
+const base64url = (data: string | Uint8Array) => Buffer.from(data).toString("base64url")
+
+/**
+ * The App's JWT: issued 60 s in the past (clock drift), valid 9 minutes (GitHub allows at most
+ * 10), signed RS256.
+ */
+export const appJwt = (appId: string, privateKey: Redacted.Redacted<string>, nowSeconds: number): string => {
+  const header = base64url(JSON.stringify({ alg: "RS256", typ: "JWT" }))
+  const iss = /^\d+$/.test(appId) ? Number(appId) : appId
+  const payload = base64url(JSON.stringify({ iat: nowSeconds - 60, exp: nowSeconds + 540, iss }))
+  const key = createPrivateKey(Redacted.value(privateKey))
+  const signature = sign("RSA-SHA256", Buffer.from(`${header}.${payload}`), key)
+  return `${header}.${payload}.${base64url(signature)}`
+}
+
+const AccessToken = Schema.Struct({ token: Schema.String, expires_at: Schema.String })
+const Installation = Schema.Struct({ id: Schema.Number })
+
+/** Refresh a token this long before GitHub says it expires. */
+const REFRESH_MARGIN = Duration.minutes(5)
+
+export const gitHubApp = (config: GitHubAppConfig) =>
+  Layer.effect(
+    TokenProvider,
+    Effect.gen(function*() {
+      const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+      const installations = new Map<string, number>()
+      const tokens = new Map<number, { readonly token: Redacted.Redacted<string>; readonly expiresAt: number; readonly n: number }>()
+      const lock = yield* Effect.makeSemaphore(1)
+      let minted = 0
+
+      const call = <A, I>(method: "GET" | "POST", path: string, schema: Schema.Schema<A, I>, what: string) =>
+        Effect.gen(function*() {
+          const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+          const jwt = yield* Effect.try({
+            try: () => appJwt(config.appId, config.privateKey, now),
+            catch: () =>
+              new GitHubError({ reason: "unauthorized", detail: "the GitHub App private key cannot be read (expected a PEM RSA key)" })
+          })
+          const request = (method === "GET" ? HttpClientRequest.get : HttpClientRequest.post)(`${config.apiUrl}${path}`).pipe(
+            HttpClientRequest.setHeaders({
+              accept: "application/vnd.github+json",
+              "x-github-api-version": "2022-11-28",
+              "user-agent": config.userAgent
+            }),
+            HttpClientRequest.bearerToken(jwt)
+          )
+          const response = yield* http.execute(request).pipe(
+            Effect.mapError(() => new GitHubError({ reason: "transport", detail: `could not reach GitHub to ${what}` })),
+            Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new GitHubError({ reason: "timeout", detail: `GitHub did not answer within 10s to ${what}` }) })
+          )
+          const body = yield* response.json.pipe(Effect.orElseSucceed(() => undefined))
+          if (response.status >= 200 && response.status < 300) {
+            return yield* Schema.decodeUnknown(schema)(body).pipe(
+              Effect.mapError(() => new GitHubError({ reason: "unexpected_response", detail: `unexpected answer from GitHub to ${what}` }))
+            )
+          }
+          const said = typeof body === "object" && body !== null && "message" in body ? `: ${String(body.message)}` : ""
+          return yield* new GitHubError({
+            reason: response.status === 404 ? "not_found" : response.status === 401 ? "unauthorized" : response.status >= 500 ? "server_error" : "forbidden",
+            status: response.status,
+            detail: `GitHub answered ${response.status} to ${what}${said}`
+          })
+        })
+
+      /** The installation for `owner`: the configured one, else the organization's, else the user's. */
+      const installationOf = (owner: string | undefined) =>
+        Effect.gen(function*() {
+          if (config.installationId !== undefined) return config.installationId
+          if (owner === undefined) {
+            return yield* new GitHubError({ reason: "unauthorized", detail: "set github_app.installation_id: no owner to find the installation by" })
+          }
+          const known = installations.get(owner.toLowerCase())
+          if (known !== undefined) return known
+          const e = encodeURIComponent(owner)
+          const found = yield* call("GET", `/orgs/${e}/installation`, Installation, `find the App's installation on ${owner}`).pipe(
+            Effect.catchIf((err) => err.reason === "not_found", () =>
+              call("GET", `/users/${e}/installation`, Installation, `find the App's installation on ${owner}`)),
+            Effect.mapError((err) =>
+              err.reason === "not_found"
+                ? new GitHubError({ reason: "not_found", status: 404, detail: `the GitHub App is not installed on ${owner}` })
+                : err
+            )
+          )
+          installations.set(owner.toLowerCase(), found.id)
+          return found.id
+        })
+
+      const tokenOf = (installation: number) =>
+        Effect.gen(function*() {
+          const now = yield* Clock.currentTimeMillis
+          const cached = tokens.get(installation)
+          if (cached && cached.expiresAt - Duration.toMillis(REFRESH_MARGIN) > now) return cached
+          const issued = yield* call(
+            "POST",
+            `/app/installations/${installation}/access_tokens`,
+            AccessToken,
+            `issue an installation token (installation ${installation})`
+          )
+          const fresh = { token: Redacted.make(issued.token), expiresAt: Date.parse(issued.expires_at), n: ++minted }
+          tokens.set(installation, fresh)
+          yield* Effect.logDebug(`GitHub App: new installation token for installation ${installation}, expires ${issued.expires_at}`)
+          return fresh
+        })
+
+      return TokenProvider.of({
+        credentialFor: (owner) =>
+          lock.withPermits(1)(
+            Effect.gen(function*() {
+              const installation = yield* installationOf(owner)
+              const t = yield* tokenOf(installation)
+              return Option.some<Credential>({ token: t.token, key: `app:${installation}:${t.n}` })
+            })
+          )
+      })
+    })
+  )
