@@ -8,6 +8,7 @@ import type { CliApp } from "@effect/cli"
 import { Command, Options, ValidationError } from "@effect/cli"
 import { Console, Data, Effect, Either, Fiber, Layer, Option } from "effect"
 import { GitHubClient } from "../github/GitHubClient.ts"
+import { TargetList } from "../discovery/Discovery.ts"
 import type { Overrides } from "../config/Settings.ts"
 import { ConfigError, loadSettings } from "../config/Settings.ts"
 import { runCycle } from "../monitor.ts"
@@ -132,7 +133,9 @@ const run = Command.make(
       const cycle = Effect.gen(function*() {
         const github = yield* GitHubClient
         const before = yield* github.stats
-        const result = yield* runCycle(settings.targets, options)
+        // Whole owners (`repo: "*"`) are listed again once their discovery interval has passed.
+        const targets = yield* (yield* TargetList).current
+        const result = yield* runCycle(targets, options)
         const after = yield* github.stats
         const lines = [...describeDelivery(result, choice), describeRequests(before, after)]
         yield* Effect.forEach(lines, (line) => Console.error(`github-ci-monitor: ${line}`))
@@ -140,7 +143,10 @@ const run = Command.make(
       }).pipe(finishEvenIfInterrupted)
       const logLevel = StderrLogger(parseLogLevel(settings.file.log_level))
       // Built once: a long-running process keeps its ETag cache and rate-limit view between cycles.
-      const layer = Layer.merge(cycleLayer(settings, choice, o.output as OutputFormat), logLevel)
+      const layer = Layer.merge(
+        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, choice, o.output as OutputFormat)),
+        logLevel
+      )
       if (o.once) {
         const result = yield* cycle.pipe(Effect.provide(layer))
         if (result.delivery.failures.length > 0) return yield* new ExitCode({ code: 1 })

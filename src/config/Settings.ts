@@ -43,6 +43,10 @@ export interface Overrides {
   readonly api?: string | undefined
   /** `--shard K/N`. */
   readonly shard?: string | undefined
+  /** A GitHub token from elsewhere than the environment (the Lambda's secret); wins over it. */
+  readonly githubToken?: Redacted.Redacted<string> | undefined
+  /** `false`: leave whole owners (`repo: "*"`) unexpanded, e.g. before the token is known. */
+  readonly discover?: boolean | undefined
 }
 
 export type Api = "rest" | "graphql"
@@ -269,7 +273,9 @@ export const loadSettings = (overrides: Overrides = {}) =>
       ...(ddApiUrl === undefined ? siteProblems : validateUrl("DD_API_URL", ddApiUrl))
     ]
     if (problems.length > 0) return yield* new ConfigError({ source: "environment and flags", problems })
-    const github = { apiUrl: trimSlash(githubApiUrl), token: yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN")) }
+    const github = { apiUrl: trimSlash(githubApiUrl), token: overrides.githubToken !== undefined
+        ? Option.some(overrides.githubToken)
+        : yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN")) }
     const datadog = {
       site: ddSite,
       apiUrl: trimSlash(ddApiUrl ?? `https://api.${ddSite}`),
@@ -278,7 +284,7 @@ export const loadSettings = (overrides: Overrides = {}) =>
     const namedTargets = toTargets(file)
     const owners = toOwnerSelectors(file)
     const inShard = shard !== undefined && Either.isRight(shard) ? shard.right : undefined
-    const discovered = owners.length > 0 ? yield* discoverOwners(owners, github, overrides.concurrency ?? file.concurrency ?? defaults.concurrency) : undefined
+    const discovered = owners.length > 0 && overrides.discover !== false ? yield* discoverOwners(owners, github, overrides.concurrency ?? file.concurrency ?? defaults.concurrency) : undefined
     return {
       configSource: source,
       file,

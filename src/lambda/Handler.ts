@@ -15,6 +15,7 @@ import { loadSettings } from "../config/Settings.ts"
 import { parseLogLevel } from "../runtime/Log.ts"
 import { cycleLayer, cycleOptions } from "../runtime/Layers.ts"
 import { runCycle } from "../monitor.ts"
+import { TargetList } from "../discovery/Discovery.ts"
 import type { StatusSources } from "../sources/StatusSource.ts"
 import type { Sink } from "../sinks/Sink.ts"
 import { deliveryDeadline } from "../sinks/Sink.ts"
@@ -46,32 +47,49 @@ const withCredentials = (s: Settings, c: Credentials): Settings => ({
 const jsonLogs = (level: string | undefined) =>
   Layer.merge(Logger.json, Logger.minimumLogLevel(parseLogLevel(level)))
 
-type Runtime = ManagedRuntime.ManagedRuntime<StatusSources | Sink, never>
+type Runtime = ManagedRuntime.ManagedRuntime<StatusSources | Sink | TargetList, never>
+
+/** `{ "shard": "2/8" }` in the EventBridge rule's input: this invocation's part of the targets. */
+export const shardOf = (event: unknown): string | undefined =>
+  typeof event === "object" && event !== null && "shard" in event && typeof event.shard === "string" ? event.shard : undefined
 
 export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.Path>) => {
-  let warm: { readonly settings: Settings; readonly runtime: Runtime } | undefined
+  /** Per shard (several schedules may call one function with different shards). */
+  const warm = new Map<string, { readonly settings: Settings; readonly runtime: Runtime }>()
 
-  /** Settings with credentials (env, or the secret when `secret_id` is set), and their runtime. */
-  const prepare = Effect.gen(function*() {
-    if (warm) return warm
-    const base = yield* loadSettings({ configPath: process.env["CONFIG_FILE"] || undefined })
-    const secretId = base.file.secret_id
-    const settings = secretId
-      ? withCredentials(base, yield* fetchSecret({ secretId, versionId: base.file.version_id, region: base.file.region }))
-      : base
-    if (Option.isNone(settings.datadog.apiKey)) {
-      return yield* Effect.fail(
-        new Error("no Datadog API key: set secret_id (a secret with datadog_api_key) or DD_API_KEY")
+  /**
+   * Settings with credentials (env, or the secret when `secret_id` is set), and their runtime.
+   * The secret is read before whole owners are listed, so discovery uses its token.
+   */
+  const prepare = (shard: string | undefined) =>
+    Effect.gen(function*() {
+      const cached = warm.get(shard ?? "")
+      if (cached) return cached
+      const configPath = process.env["CONFIG_FILE"] || undefined
+      const first = yield* loadSettings({ configPath, shard, discover: false })
+      const secretId = first.file.secret_id
+      const credentials = secretId
+        ? yield* fetchSecret({ secretId, versionId: first.file.version_id, region: first.file.region })
+        : undefined
+      const base = yield* loadSettings({ configPath, shard, githubToken: credentials?.githubToken })
+      const settings = credentials ? withCredentials(base, credentials) : base
+      if (Option.isNone(settings.datadog.apiKey)) {
+        return yield* Effect.fail(
+          new Error("no Datadog API key: set secret_id (a secret with datadog_api_key) or DD_API_KEY")
+        )
+      }
+      const runtime: Runtime = ManagedRuntime.make(
+        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, { _tag: "Datadog" }, "json"))
       )
-    }
-    const runtime: Runtime = ManagedRuntime.make(cycleLayer(settings, { _tag: "Datadog" }, "json"))
-    warm = { settings, runtime }
-    return warm
-  }).pipe(Effect.provide(platform))
+      const prepared = { settings, runtime }
+      warm.set(shard ?? "", prepared)
+      return prepared
+    }).pipe(Effect.provide(platform))
 
-  return async (_event: unknown, context: LambdaContext): Promise<LambdaResult> => {
+  return async (event: unknown, context: LambdaContext): Promise<LambdaResult> => {
+    const shard = shardOf(event)
     const prepared = await Effect.runPromise(
-      prepare.pipe(
+      prepare(shard).pipe(
         Effect.tapError((e) => Effect.logError(`configuration failed: ${e.message}`)),
         Effect.mapError((e) => new Error(e.message)),
         Effect.provide(jsonLogs(undefined))
@@ -83,7 +101,9 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
     // Delivery, too, ends before the invocation does, so a Datadog that hangs is reported.
     const deliverBy = Date.now() + remaining - 500
     const result = await runtime.runPromise(
-      runCycle(settings.targets, { ...cycleOptions(settings), deadline }).pipe(
+      // Whole owners are listed again, while warm, once their discovery interval has passed.
+      Effect.flatMap(TargetList, (list) => list.current).pipe(
+        Effect.flatMap((targets) => runCycle(targets, { ...cycleOptions(settings), deadline })),
         Effect.locally(deliveryDeadline, deliverBy),
         Effect.tap((r) =>
           Effect.logInfo("cycle done").pipe(
@@ -103,7 +123,7 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
       )
     ).catch(async (e: unknown) => {
       // A runtime whose layers failed to build stays failed: build it again next time.
-      warm = undefined
+      warm.delete(shard ?? "")
       await runtime.dispose()
       throw e
     })

@@ -99,6 +99,8 @@ interface InvokeOptions {
   readonly timed?: boolean
   /** Kill the process after this long (default 25 s). */
   readonly killAfterMs?: number
+  /** The EventBridge rule's input `shard` ("2/8"). */
+  readonly shard?: string
 }
 
 /** Runs the bundle in a fresh process; in every scenario, no secret reaches stdout or stderr. */
@@ -118,7 +120,8 @@ const invoke = async (o: InvokeOptions): Promise<Invoked> => {
       AWS_EC2_METADATA_DISABLED: "true",
       INVOCATIONS: String(o.invocations ?? 1),
       LAMBDA_TIMEOUT_MS: String(o.timeoutMs ?? 30_000),
-      ...(o.timed ? { LAMBDA_BUNDLE: BUNDLE } : {})
+      ...(o.timed ? { LAMBDA_BUNDLE: BUNDLE } : {}),
+      ...(o.shard ? { LAMBDA_EVENT_SHARD: o.shard } : {})
     }
   })
   for (const secret of SECRETS) {
@@ -485,5 +488,30 @@ describe.concurrent("Lambda: the invocation's time limit", () => {
     ).toHaveLength(1)
     expect(remaining[0], `time left of the ${timeoutMs} ms when the invocation settled`).toBeGreaterThan(0)
     expect(rejection(out.invocations[0])).toMatch(/2 of 2 checks were not delivered/)
+  })
+})
+
+describe("Lambda: whole owners and shards", () => {
+  it("lists a whole organization with the secret's token, and each shard of the event gets its own part: no overlap, no gap", async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `svc-${i}`)
+    const gh = await github({
+      token: TOKEN,
+      repos: Object.fromEntries(names.map((n) => [`fleet/${n}@main`, green])),
+      owners: { fleet: "Organization" }
+    })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const config = `secret_id: ${SECRET_ID}\nrepos:\n  - { owner: fleet, repo: "*" }\n`
+    const shards = await Promise.all(["1/3", "2/3", "3/3"].map(async (shard) => {
+      const dd = await datadog({ apiKey: KEY })
+      const out = await invoke({ config, github: gh.url, datadog: dd.url, secrets: sm.url, shard })
+      expect(out.invocations[0], out.stderr).toMatchObject({ ok: true })
+      return dd.checks.map(targetOf).filter((t): t is string => t !== undefined)
+    }))
+    // Discovery asked GitHub with the secret's token (the fake rejects anything else).
+    expect(gh.requests.some((r) => r.path === "/orgs/fleet/repos")).toBe(true)
+    const all = shards.flat()
+    expect(new Set(all).size, "a target was checked by two shards").toBe(all.length)
+    expect([...all].sort()).toEqual(names.map((n) => `fleet/${n}@main`).sort())
+    expect(shards.filter((s) => s.length > 0).length, "the hash put every target in one shard").toBeGreaterThan(1)
   })
 })

@@ -4,6 +4,7 @@
 const bundle = process.argv[2] ?? new URL("../../dist/lambda/index.mjs", import.meta.url).pathname
 const { handler } = await import(bundle)
 const event = {
+  ...(process.env.LAMBDA_EVENT_SHARD ? { shard: process.env.LAMBDA_EVENT_SHARD } : {}),
   version: "0",
   id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
   "detail-type": "Scheduled Event",
