@@ -10,6 +10,7 @@ import type { Settings } from "../config/Settings.ts"
 import { GitHubClient, redactedHeaderNames } from "../github/GitHubClient.ts"
 import { runCycle } from "../monitor.ts"
 import { cycleOptions, sourcesLayer } from "../runtime/Layers.ts"
+import { TargetList } from "../discovery/Discovery.ts"
 import { Board, recordCycle, recordFailure, ServedSink } from "./Board.ts"
 import { GitHubTraffic } from "./GitHubTraffic.ts"
 import type { ListenAddress } from "./HttpListener.ts"
@@ -25,7 +26,7 @@ export interface ServeOptions {
 
 /** The sources over a counting fetch client, and a sink that sends nothing. Built once: the ETag cache lives on. */
 export const servedCycleLayer = (settings: Settings) =>
-  Layer.mergeAll(sourcesLayer(settings), ServedSink).pipe(
+  Layer.mergeAll(Layer.provideMerge(TargetList.fromSettings(settings), sourcesLayer(settings)), ServedSink).pipe(
     Layer.provideMerge(GitHubTraffic.layer),
     Layer.provide(FetchHttpClient.layer),
     Layer.provideMerge(redactedHeaderNames)
@@ -38,11 +39,13 @@ const cycleOnce = (settings: Settings, interval: Duration.Duration) =>
     const github = yield* GitHubClient
     const traffic = yield* GitHubTraffic
     const before = yield* github.stats
-    const result = yield* runCycle(settings.targets, { ...cycleOptions(settings), deadline: interval })
+    // Whole owners (`repo: "*"`) are listed again once their discovery interval has passed.
+    const targets = yield* (yield* TargetList).current
+    const result = yield* runCycle(targets, { ...cycleOptions(settings), deadline: interval })
     const after = yield* github.stats
     const requests = yield* traffic.counts
     const finishedAt = yield* Clock.currentTimeMillis
-    yield* board.update((s) => recordCycle(s, { result, finishedAt, rateLimitRemaining: after.rateLimitRemaining, requests }))
+    yield* board.update((s) => recordCycle({ ...s, targets }, { result, finishedAt, rateLimitRemaining: after.rateLimitRemaining, requests }))
     const sent = after.requests - before.requests
     const cached = after.notModified - before.notModified
     yield* Effect.logInfo(
