@@ -102,6 +102,44 @@ const LogLevel = Schema.Literal("trace", "debug", "info", "warn", "warning", "er
   message: () => ({ message: "must be one of debug, info, warn, error", override: true })
 })
 
+/** Where a GitHub App's private key goes instead of the configuration file. */
+export const privateKeyPlaces =
+  "GITHUB_APP_PRIVATE_KEY (the PEM text), a file named by github_app.private_key_path or GITHUB_APP_PRIVATE_KEY_PATH, or github_app_private_key in the secret_id secret"
+
+const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({
+  message: () => ({ message: "must be a positive whole number", override: true })
+})
+
+/**
+ * A GitHub App instead of a personal token: its id (or client id), optionally the installation
+ * to use (else each owner's is looked up), and where its private key is — never the key itself.
+ */
+export const GitHubApp = Schema.Struct({
+  app_id: opt(Schema.Union(PositiveInt, Schema.String.pipe(Schema.pattern(/^\d+$/))).annotations({
+    message: () => ({ message: "must be the App's numeric id", override: true })
+  })),
+  client_id: opt(NonEmpty),
+  installation_id: opt(PositiveInt),
+  private_key_path: opt(NonEmpty),
+  /** Refused: a key is a secret, and the configuration file is not. */
+  private_key: opt(Schema.Unknown)
+}).annotations({ message: () => "must be a mapping with app_id (or client_id), installation_id and private_key_path" }).pipe(
+  Schema.filter((a) => {
+    const issues: Array<{ path: ReadonlyArray<PropertyKey>; message: string }> = []
+    if (a.private_key !== undefined) {
+      issues.push({ path: ["private_key"], message: `must not be in the configuration file: put the key in ${privateKeyPlaces}` })
+    }
+    if (a.app_id !== undefined && a.client_id !== undefined) {
+      issues.push({ path: ["client_id"], message: "give app_id or client_id, not both" })
+    }
+    if (a.app_id === undefined && a.client_id === undefined) {
+      issues.push({ path: ["app_id"], message: "is missing (the App's id, or its client_id)" })
+    }
+    return issues
+  })
+)
+export type GitHubApp = typeof GitHubApp.Type
+
 export const ConfigFile = Schema.Struct({
   // The original tool's keys.
   check_name: opt(NonEmpty),
@@ -142,7 +180,9 @@ export const ConfigFile = Schema.Struct({
   /** `K/N`: only the targets in shard K of N. */
   shard: opt(Shard),
   /** How long a long-running process keeps the repositories found for `repo: "*"` (default 1h). */
-  discovery_interval: opt(DurationText)
+  discovery_interval: opt(DurationText),
+  /** Authenticate as a GitHub App instead of with GITHUB_TOKEN. */
+  github_app: opt(GitHubApp)
 })
 export type ConfigFile = typeof ConfigFile.Type
 

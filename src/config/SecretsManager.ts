@@ -1,6 +1,7 @@
 /**
  * Credentials from AWS Secrets Manager, as the original tool's Lambda read them: the secret
- * string holds `github_token` and `datadog_api_key`, as JSON or YAML. The AWS SDK v3 client is
+ * string holds `github_token` and `datadog_api_key`, as JSON or YAML — or, with a GitHub App,
+ * `github_app_private_key` (the PEM) instead of `github_token`. The AWS SDK v3 client is
  * loaded only when a `secret_id` is configured (it is provided by the Lambda runtime, and
  * honours `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL` like every v3 client).
  */
@@ -20,12 +21,22 @@ export interface SecretRef {
 }
 
 export interface Credentials {
-  readonly githubToken: Redacted.Redacted<string>
+  /** Absent only when a GitHub App is configured. */
+  readonly githubToken?: Redacted.Redacted<string> | undefined
   readonly datadogApiKey: Redacted.Redacted<string>
+  /** The GitHub App's private key (PEM), when the secret holds it. */
+  readonly githubAppPrivateKey?: Redacted.Redacted<string> | undefined
 }
 
-/** Reads the two keys out of the secret string; says which is missing, never what is there. */
-export const parseSecret = (secretId: string, text: string): Effect.Effect<Credentials, SecretError> => {
+export interface SecretNeeds {
+  /** A GitHub App is configured: `github_token` is not needed. */
+  readonly githubApp?: boolean | undefined
+  /** The GitHub App's key is not in the environment: the secret must hold `github_app_private_key`. */
+  readonly githubAppPrivateKey?: boolean | undefined
+}
+
+/** Reads the keys out of the secret string; says which is missing, never what is there. */
+export const parseSecret = (secretId: string, text: string, needs: SecretNeeds = {}): Effect.Effect<Credentials, SecretError> => {
   let doc: unknown
   try {
     doc = YAML.load(text)
@@ -39,9 +50,16 @@ export const parseSecret = (secretId: string, text: string): Effect.Effect<Crede
       : undefined
   const githubToken = field("github_token")
   const datadogApiKey = field("datadog_api_key")
-  const missing = [githubToken ? [] : ["github_token"], datadogApiKey ? [] : ["datadog_api_key"]].flat()
-  return githubToken && datadogApiKey
-    ? Effect.succeed({ githubToken, datadogApiKey })
+  const githubAppPrivateKey = field("github_app_private_key")
+  const hasGitHub = githubToken !== undefined || needs.githubApp === true
+  const hasKey = githubAppPrivateKey !== undefined || needs.githubAppPrivateKey !== true
+  const missing = [
+    hasGitHub ? [] : ["github_token"],
+    hasKey ? [] : ["github_app_private_key"],
+    datadogApiKey ? [] : ["datadog_api_key"]
+  ].flat()
+  return hasGitHub && hasKey && datadogApiKey
+    ? Effect.succeed({ githubToken, datadogApiKey, githubAppPrivateKey })
     : Effect.fail(new SecretError({ secretId, reason: `the secret has no ${missing.join(" and no ")} (a JSON or YAML mapping is expected)` }))
 }
 
@@ -51,7 +69,7 @@ const describeAwsError = (e: unknown): string => {
   return `${name}: ${message}`
 }
 
-export const fetchSecret = (ref: SecretRef): Effect.Effect<Credentials, SecretError> =>
+export const fetchSecret = (ref: SecretRef, needs: SecretNeeds = {}): Effect.Effect<Credentials, SecretError> =>
   Effect.tryPromise({
     try: async (signal) => {
       const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager")
@@ -74,7 +92,7 @@ export const fetchSecret = (ref: SecretRef): Effect.Effect<Credentials, SecretEr
     Effect.flatMap((out) =>
       out.SecretString === undefined
         ? Effect.fail(new SecretError({ secretId: ref.secretId, reason: "the secret has no SecretString (binary secrets are not read)" }))
-        : parseSecret(ref.secretId, out.SecretString)
+        : parseSecret(ref.secretId, out.SecretString, needs)
     ),
     Effect.withSpan("SecretsManager.getSecretValue")
   )

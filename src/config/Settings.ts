@@ -14,11 +14,13 @@ import type { Shard } from "../domain/Shard.ts"
 import { parseShard } from "../domain/Shard.ts"
 import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
+import { tokenProvider } from "../github/AppAuth.ts"
 import { GitHubClient, GitHubConfig } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
 import { VERSION } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
-import { DatadogSite, parseConfig, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
+import { DatadogSite, parseConfig, privateKeyPlaces, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
+import { createPrivateKey } from "node:crypto"
 import { Schema } from "effect"
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{
@@ -45,6 +47,8 @@ export interface Overrides {
   readonly shard?: string | undefined
   /** A GitHub token from elsewhere than the environment (the Lambda's secret); wins over it. */
   readonly githubToken?: Redacted.Redacted<string> | undefined
+  /** A GitHub App private key from elsewhere than the environment (the Lambda's secret); wins over it. */
+  readonly githubAppPrivateKey?: Redacted.Redacted<string> | undefined
   /** `false`: leave whole owners (`repo: "*"`) unexpanded, e.g. before the token is known. */
   readonly discover?: boolean | undefined
 }
@@ -82,12 +86,22 @@ export interface Settings {
   readonly github: {
     readonly apiUrl: string
     readonly token: Option.Option<Redacted.Redacted<string>>
+    /** A GitHub App (`github_app`): used instead of the token. */
+    readonly app?: GitHubAppSettings | undefined
   }
   readonly datadog: {
     readonly site: string
     readonly apiUrl: string
     readonly apiKey: Option.Option<Redacted.Redacted<string>>
   }
+}
+
+export interface GitHubAppSettings {
+  /** The App's id or client id: the JWT's issuer. */
+  readonly appId: string
+  readonly installationId?: number | undefined
+  /** None only while the Lambda's secret is still to be read. */
+  readonly privateKey: Option.Option<Redacted.Redacted<string>>
 }
 
 export const defaults = {
@@ -221,6 +235,7 @@ const discoverOwners = (owners: ReadonlyArray<OwnerSelector>, github: Settings["
         requestTimeout: "10 seconds",
         userAgent: `github-ci-monitor/${VERSION}`
       })),
+      Layer.provide(tokenProvider(github, `github-ci-monitor/${VERSION}`)),
       Layer.provide(Option.match(http, { onNone: () => FetchHttpClient.layer, onSome: (h) => Layer.succeed(HttpClient.HttpClient, h) }))
     )
     const results = yield* discover(owners).pipe(Effect.provide(client))
@@ -233,6 +248,53 @@ const discoverOwners = (owners: ReadonlyArray<OwnerSelector>, github: Settings["
     })
     if (problems.length > 0) return yield* new ConfigError({ source: `repository discovery at ${github.apiUrl}`, problems })
     return { targets: results.map((r) => Either.getOrElse(r, () => [])), at: yield* Clock.currentTimeMillis }
+  })
+
+/** A PEM given in one line (`\n` written out, as some secret stores and `.env` files keep it). */
+const unescapePem = (pem: string): string => (pem.includes("\n") ? pem : pem.replace(/\\n/g, "\n")).trim()
+
+/**
+ * The GitHub App of `github_app`, with its private key from (first found) the Lambda's secret,
+ * `GITHUB_APP_PRIVATE_KEY`, `GITHUB_APP_PRIVATE_KEY_PATH` or `github_app.private_key_path` —
+ * relative to the configuration file. Problems name where the key came from, never what it is.
+ */
+const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret: Redacted.Redacted<string> | undefined) =>
+  Effect.gen(function*() {
+    const app = file.github_app
+    if (app === undefined) return { app: undefined, problems: [] as Problems }
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const appId = String(app.app_id ?? app.client_id ?? "")
+    const fromEnv = (yield* Effect.orDie(secretEnv("GITHUB_APP_PRIVATE_KEY")))
+    const envPath = yield* Effect.orDie(env("GITHUB_APP_PRIVATE_KEY_PATH"))
+    const keyPath = Option.getOrUndefined(envPath) ?? app.private_key_path
+    const pathName = Option.isSome(envPath) ? "GITHUB_APP_PRIVATE_KEY_PATH" : "github_app.private_key_path"
+    let key: { readonly pem: Redacted.Redacted<string>; readonly from: string } | undefined
+    if (fromSecret !== undefined) key = { pem: fromSecret, from: "the secret's github_app_private_key" }
+    else if (Option.isSome(fromEnv)) key = { pem: fromEnv.value, from: "GITHUB_APP_PRIVATE_KEY" }
+    else if (keyPath !== undefined) {
+      const full = Option.isNone(envPath) && configFile !== undefined ? path.resolve(path.dirname(configFile), keyPath) : path.resolve(keyPath)
+      const text = yield* fs.readFileString(full).pipe(Effect.either)
+      if (Either.isLeft(text)) {
+        const e = text.left
+        const why = e._tag === "SystemError" && e.reason === "NotFound" ? "file not found" : "cannot be read"
+        return { app: undefined, problems: [`${pathName}: ${full}: ${why}`] }
+      }
+      key = { pem: Redacted.make(text.right), from: `${pathName} (${full})` }
+    }
+    if (key === undefined) {
+      return {
+        app: { appId, installationId: app.installation_id, privateKey: Option.none() },
+        // The Lambda reads the key from its secret once the settings are read.
+        problems: file.secret_id !== undefined ? [] : [`github_app: no private key: put it in ${privateKeyPlaces}`]
+      }
+    }
+    const pem = Redacted.make(unescapePem(Redacted.value(key.pem)))
+    const valid = Either.try(() => createPrivateKey(Redacted.value(pem)).asymmetricKeyType === "rsa")
+    if (Either.isLeft(valid) || !valid.right) {
+      return { app: undefined, problems: [`github_app: the private key from ${key.from} is not a PEM RSA private key (as GitHub issues it)`] }
+    }
+    return { app: { appId, installationId: app.installation_id, privateKey: Option.some(pem) }, problems: [] as Problems }
   })
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
@@ -272,10 +334,17 @@ export const loadSettings = (overrides: Overrides = {}) =>
       ...validateUrl("GITHUB_API_URL", githubApiUrl),
       ...(ddApiUrl === undefined ? siteProblems : validateUrl("DD_API_URL", ddApiUrl))
     ]
-    if (problems.length > 0) return yield* new ConfigError({ source: "environment and flags", problems })
-    const github = { apiUrl: trimSlash(githubApiUrl), token: overrides.githubToken !== undefined
+    const configFile = overrides.configText === undefined && source !== "CONFIG environment variable" ? source : undefined
+    const app = yield* resolveApp(file, configFile, overrides.githubAppPrivateKey)
+    const allProblems = [...problems, ...app.problems]
+    if (allProblems.length > 0) return yield* new ConfigError({ source: "environment and flags", problems: allProblems })
+    const github = {
+      apiUrl: trimSlash(githubApiUrl),
+      token: overrides.githubToken !== undefined
         ? Option.some(overrides.githubToken)
-        : yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN")) }
+        : yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN")),
+      ...(app.app === undefined ? {} : { app: app.app })
+    }
     const datadog = {
       site: ddSite,
       apiUrl: trimSlash(ddApiUrl ?? `https://api.${ddSite}`),

@@ -14,18 +14,26 @@ import { GitHubError } from "./GitHubError.ts"
 export interface Credential {
   readonly token: Redacted.Redacted<string>
   readonly key: string
+  /** Whose rate limit the token spends (an installation's, or the token's own). */
+  readonly quota: string
 }
 
 export interface TokenProviderShape {
   /** The credential for requests about `owner`'s repositories; none means unauthenticated. */
   readonly credentialFor: (owner: string | undefined) => Effect.Effect<Option.Option<Credential>, GitHubError>
+  /** Whether the credential depends on the owner (a GitHub App without `installation_id`). */
+  readonly perOwner: boolean
+  /** GitHub rejected this credential (401): forget it, so the next request gets a new one. */
+  readonly rejected: (credential: Credential) => Effect.Effect<void>
 }
 export class TokenProvider extends Context.Tag("github-ci-monitor/TokenProvider")<TokenProvider, TokenProviderShape>() {}
 
 /** A personal access token (or none): the same credential for every owner. */
 export const staticToken = (token: Option.Option<Redacted.Redacted<string>>) =>
   Layer.succeed(TokenProvider, {
-    credentialFor: () => Effect.succeed(Option.map(token, (t): Credential => ({ token: t, key: "token" })))
+    credentialFor: () => Effect.succeed(Option.map(token, (t): Credential => ({ token: t, key: "token", quota: "token" }))),
+    perOwner: false,
+    rejected: () => Effect.void
   })
 
 export interface GitHubAppConfig {
@@ -57,8 +65,14 @@ export const appJwt = (appId: string, privateKey: Redacted.Redacted<string>, now
 const AccessToken = Schema.Struct({ token: Schema.String, expires_at: Schema.String })
 const Installation = Schema.Struct({ id: Schema.Number })
 
-/** Refresh a token this long before GitHub says it expires. */
+/**
+ * Refresh a token this long before GitHub says it expires (tokens live an hour); a token that
+ * lives less than twice as long is refreshed once half its life is gone.
+ */
 const REFRESH_MARGIN = Duration.minutes(5)
+
+/** How long "the App is not installed on this owner" is believed before asking again. */
+const NOT_INSTALLED_TTL = Duration.minutes(1)
 
 export const gitHubApp = (config: GitHubAppConfig) =>
   Layer.effect(
@@ -66,7 +80,8 @@ export const gitHubApp = (config: GitHubAppConfig) =>
     Effect.gen(function*() {
       const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
       const installations = new Map<string, number>()
-      const tokens = new Map<number, { readonly token: Redacted.Redacted<string>; readonly expiresAt: number; readonly n: number }>()
+      const notInstalled = new Map<string, number>()
+      const tokens = new Map<number, { readonly token: Redacted.Redacted<string>; readonly expiresAt: number; readonly refreshAt: number; readonly n: number }>()
       const lock = yield* Effect.makeSemaphore(1)
       let minted = 0
 
@@ -96,13 +111,18 @@ export const gitHubApp = (config: GitHubAppConfig) =>
               Effect.mapError(() => new GitHubError({ reason: "unexpected_response", detail: `unexpected answer from GitHub to ${what}` }))
             )
           }
-          const said = typeof body === "object" && body !== null && "message" in body ? `: ${String(body.message)}` : ""
+          const said = typeof body === "object" && body !== null && "message" in body
+            ? `: ${String(body.message).split(jwt).join("[redacted]").slice(0, 200)}`
+            : ""
           return yield* new GitHubError({
             reason: response.status === 404 ? "not_found" : response.status === 401 ? "unauthorized" : response.status >= 500 ? "server_error" : "forbidden",
             status: response.status,
             detail: `GitHub answered ${response.status} to ${what}${said}`
           })
         })
+
+      const notInstalledOn = (owner: string) =>
+        Effect.fail(new GitHubError({ reason: "not_found", status: 404, detail: `the GitHub App is not installed on ${owner}` }))
 
       /** The installation for `owner`: the configured one, else the organization's, else the user's. */
       const installationOf = (owner: string | undefined) =>
@@ -113,15 +133,18 @@ export const gitHubApp = (config: GitHubAppConfig) =>
           }
           const known = installations.get(owner.toLowerCase())
           if (known !== undefined) return known
+          const now = yield* Clock.currentTimeMillis
+          const missing = notInstalled.get(owner.toLowerCase())
+          if (missing !== undefined && missing > now) return yield* notInstalledOn(owner)
           const e = encodeURIComponent(owner)
           const found = yield* call("GET", `/orgs/${e}/installation`, Installation, `find the App's installation on ${owner}`).pipe(
             Effect.catchIf((err) => err.reason === "not_found", () =>
               call("GET", `/users/${e}/installation`, Installation, `find the App's installation on ${owner}`)),
-            Effect.mapError((err) =>
-              err.reason === "not_found"
-                ? new GitHubError({ reason: "not_found", status: 404, detail: `the GitHub App is not installed on ${owner}` })
-                : err
-            )
+            Effect.catchIf((err) => err.reason === "not_found", () =>
+              Effect.zipRight(
+                Effect.sync(() => notInstalled.set(owner.toLowerCase(), now + Duration.toMillis(NOT_INSTALLED_TTL))),
+                notInstalledOn(owner)
+              ))
           )
           installations.set(owner.toLowerCase(), found.id)
           return found.id
@@ -131,28 +154,78 @@ export const gitHubApp = (config: GitHubAppConfig) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
           const cached = tokens.get(installation)
-          if (cached && cached.expiresAt - Duration.toMillis(REFRESH_MARGIN) > now) return cached
+          if (cached && cached.refreshAt > now) return cached
           const issued = yield* call(
             "POST",
             `/app/installations/${installation}/access_tokens`,
             AccessToken,
             `issue an installation token (installation ${installation})`
           )
-          const fresh = { token: Redacted.make(issued.token), expiresAt: Date.parse(issued.expires_at), n: ++minted }
+          const expiresAt = Date.parse(issued.expires_at)
+          const life = Number.isNaN(expiresAt) ? 0 : expiresAt - now
+          const margin = Math.min(Duration.toMillis(REFRESH_MARGIN), life / 2)
+          const fresh = { token: Redacted.make(issued.token), expiresAt, refreshAt: now + life - margin, n: ++minted }
           tokens.set(installation, fresh)
           yield* Effect.logDebug(`GitHub App: new installation token for installation ${installation}, expires ${issued.expires_at}`)
           return fresh
         })
 
+      /** A looked-up installation that GitHub no longer knows (the App was reinstalled): look again. */
+      const tokenFor = (owner: string | undefined) =>
+        Effect.gen(function*() {
+          const installation = yield* installationOf(owner)
+          return [installation, yield* tokenOf(installation)] as const
+        })
+
       return TokenProvider.of({
+        perOwner: config.installationId === undefined,
         credentialFor: (owner) =>
           lock.withPermits(1)(
             Effect.gen(function*() {
-              const installation = yield* installationOf(owner)
-              const t = yield* tokenOf(installation)
-              return Option.some<Credential>({ token: t.token, key: `app:${installation}:${t.n}` })
+              const [installation, t] = yield* tokenFor(owner).pipe(
+                Effect.catchIf(
+                  (e) => e.reason === "not_found" && config.installationId === undefined && owner !== undefined && installations.has(owner.toLowerCase()),
+                  () => Effect.zipRight(Effect.sync(() => installations.delete(owner!.toLowerCase())), tokenFor(owner))
+                )
+              )
+              return Option.some<Credential>({ token: t.token, key: `app:${installation}:${t.n}`, quota: `app:${installation}` })
             })
-          )
+          ),
+        rejected: (credential) =>
+          Effect.sync(() => {
+            for (const [installation, t] of tokens) {
+              if (credential.key === `app:${installation}:${t.n}`) tokens.delete(installation)
+            }
+          })
       })
     })
   )
+
+/** How the client authenticates, as the settings resolve it. */
+export interface GitHubAuth {
+  readonly apiUrl: string
+  readonly token: Option.Option<Redacted.Redacted<string>>
+  readonly app?: {
+    readonly appId: string
+    readonly installationId?: number | undefined
+    /** None until it is known (the Lambda reads it from its secret). */
+    readonly privateKey: Option.Option<Redacted.Redacted<string>>
+  } | undefined
+}
+
+/** The token provider the settings choose: the GitHub App when one is configured, else the token (or none). */
+export const tokenProvider = (auth: GitHubAuth, userAgent: string): Layer.Layer<TokenProvider, never, HttpClient.HttpClient> => {
+  const app = auth.app
+  if (app === undefined) return staticToken(auth.token)
+  return Option.match(app.privateKey, {
+    onNone: () =>
+      Layer.succeed(TokenProvider, {
+        perOwner: false,
+        rejected: () => Effect.void,
+        credentialFor: () =>
+          Effect.fail(new GitHubError({ reason: "unauthorized", detail: "the GitHub App has no private key: set GITHUB_APP_PRIVATE_KEY" }))
+      }),
+    onSome: (privateKey) =>
+      gitHubApp({ appId: app.appId, installationId: app.installationId, privateKey, apiUrl: auth.apiUrl, userAgent })
+  })
+}

@@ -7,11 +7,14 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Clock, Context, Duration, Effect, FiberRef, identity, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
+import type { Credential } from "./AppAuth.ts"
+import { TokenProvider } from "./AppAuth.ts"
 import { GitHubError } from "./GitHubError.ts"
 
 export interface GitHubConfigShape {
   /** REST base URL, without a trailing slash: `https://api.github.com` or `https://ghe.example.com/api/v3`. */
   readonly apiUrl: string
+  /** The token when no TokenProvider is in context (a GitHub App provides its own). */
   readonly token: Option.Option<Redacted.Redacted<string>>
   /** Requests in flight at once, across every source. */
   readonly concurrency: number
@@ -202,6 +205,20 @@ interface Cached {
   readonly link: string | undefined
 }
 
+/**
+ * The owner a REST path is about (`/repos/{owner}/…`, `/orgs/{org}/…`, `/users/{user}/…`),
+ * which picks a GitHub App's installation.
+ */
+export const ownerOfPath = (path: string): string | undefined => {
+  const m = /^\/(?:repos|orgs|users)\/([^/?#]+)/.exec(path)
+  if (!m?.[1]) return undefined
+  try {
+    return decodeURIComponent(m[1])
+  } catch {
+    return m[1]
+  }
+}
+
 /** A bounded map that forgets the least recently used entry first. */
 const lru = <V>(max: number) => {
   const map = new Map<string, V>()
@@ -231,8 +248,13 @@ const make = Effect.gen(function*() {
   const origin = new URL(config.apiUrl).origin
   const host = new URL(config.apiUrl).host
   const timeout = Duration.decode(config.requestTimeout)
-  // ETags are per token; a client is built per token, so its cache is too.
+  // ETags are per token: the cache is keyed by the credential's key, which changes with the token.
   const etags = lru<Cached>(config.cacheEntries ?? 10_000)
+  const tokens: TokenProvider["Type"] = Option.getOrElse(yield* Effect.serviceOption(TokenProvider), () => ({
+    credentialFor: () => Effect.succeed(Option.map(config.token, (t): Credential => ({ token: t, key: "token", quota: "token" }))),
+    perOwner: false,
+    rejected: () => Effect.void
+  }))
   const stats = yield* Ref.make<GitHubStats>({
     requests: 0,
     notModified: 0,
@@ -241,8 +263,20 @@ const make = Effect.gen(function*() {
     graphqlCost: 0,
     graphqlRemaining: undefined
   })
-  /** GitHub's primary rate limit as last reported: at zero, ask nothing until it resets. */
-  const limit = yield* Ref.make<{ remaining: number; resetAt: number } | undefined>(undefined)
+  /**
+   * GitHub's primary rate limit as last reported, per quota (a token's, or a GitHub App
+   * installation's): at zero, ask nothing with that quota until it resets.
+   */
+  const limits = new Map<string, Ref.Ref<{ remaining: number; resetAt: number } | undefined>>()
+  const limitOf = (credential: Option.Option<Credential>) => {
+    const quota = Option.match(credential, { onNone: () => "anonymous", onSome: (c) => c.quota })
+    let ref = limits.get(quota)
+    if (ref === undefined) {
+      ref = Ref.unsafeMake<{ remaining: number; resetAt: number } | undefined>(undefined)
+      limits.set(quota, ref)
+    }
+    return ref
+  }
   /** GraphQL has its own budget of points, apart from the REST requests. */
   const graphqlLimit = yield* Ref.make<{ remaining: number; resetAt: number } | undefined>(undefined)
   const client = (yield* HttpClient.HttpClient).pipe(
@@ -254,15 +288,19 @@ const make = Effect.gen(function*() {
           "user-agent": config.userAgent
         })
       )
-      return Option.match(config.token, {
-        onNone: () => withHeaders,
-        onSome: (token) => HttpClientRequest.bearerToken(withHeaders, token)
-      })
+      return withHeaders
     }),
     HttpClient.withTracerPropagation(false)
   )
 
-  const noteRateLimit = (response: HttpClientResponse.HttpClientResponse, bucket = limit) => {
+  /** The request with the credential's token, if any. */
+  const authorized = (request: HttpClientRequest.HttpClientRequest, credential: Option.Option<Credential>) =>
+    Option.match(credential, {
+      onNone: () => request,
+      onSome: (c) => HttpClientRequest.bearerToken(request, c.token)
+    })
+
+  const noteRateLimit = (response: HttpClientResponse.HttpClientResponse, bucket: typeof graphqlLimit) => {
     const remaining = Number(response.headers["x-ratelimit-remaining"])
     const reset = Number(response.headers["x-ratelimit-reset"])
     if (Number.isNaN(remaining)) return Effect.void
@@ -273,7 +311,7 @@ const make = Effect.gen(function*() {
   }
 
   /** Fails at once, sending nothing, while GitHub has said the quota is spent. */
-  const quotaOf = (bucket: typeof limit) => Effect.gen(function*() {
+  const quotaOf = (bucket: typeof graphqlLimit) => Effect.gen(function*() {
     const known = yield* Ref.get(bucket)
     const now = yield* Clock.currentTimeMillis
     if (known && known.remaining <= 0 && known.resetAt > now) {
@@ -281,14 +319,17 @@ const make = Effect.gen(function*() {
       return yield* new GitHubError({ reason: "rate_limited", resetAt, detail: `rate limited until ${clock(resetAt)} UTC` })
     }
   })
-  const checkQuota = quotaOf(limit)
 
-  /** Server text goes into check messages: never let it carry the token back out. */
-  const scrub = (text: string): string =>
-    Option.match(config.token, {
-      onNone: () => text,
-      onSome: (t) => (Redacted.value(t) === "" ? text : text.split(Redacted.value(t)).join("[redacted]"))
-    })
+  /** Server text goes into check messages: never let it carry a token (configured or in use) back out. */
+  const scrubber = (credential: Option.Option<Credential>) => (text: string): string =>
+    [...Option.toArray(config.token), ...Option.toArray(Option.map(credential, (c) => c.token))].reduce(
+      (acc, t) => (Redacted.value(t) === "" ? acc : acc.split(Redacted.value(t)).join("[redacted]")),
+      text
+    )
+
+  /** A 401 with a credential that may rotate: let the provider drop it, so the next request gets a new one. */
+  const noteRejected = (credential: Option.Option<Credential>, status: number) =>
+    status === 401 && Option.isSome(credential) ? tokens.rejected(credential.value) : Effect.void
 
   const timeoutError = () =>
     new GitHubError({ reason: "timeout", detail: `GitHub did not answer within ${Duration.format(timeout)}` })
@@ -321,20 +362,27 @@ const make = Effect.gen(function*() {
     )
   }
 
-  /** One GET of a full URL: the answer decoded by `schema`, or a typed error. */
-  const getUrl = <A, I>(url: string, schema: Schema.Schema<A, I>): Effect.Effect<Page<A>, GitHubError> => {
+  /**
+   * One GET of a full URL: the answer decoded by `schema`, or a typed error. `owner` picks the
+   * credential (a next-page link may not name it: `/repositories/{id}/…`).
+   */
+  const getUrl = <A, I>(url: string, schema: Schema.Schema<A, I>, owner: string | undefined): Effect.Effect<Page<A>, GitHubError> => {
     const path = url.startsWith(origin) ? url.slice(origin.length).split("?")[0] ?? url : url
     const attempt = Effect.gen(function*() {
-      yield* checkQuota
-      const cached = etags.get(url)
+      const credential = yield* tokens.credentialFor(owner)
+      const limit = limitOf(credential)
+      yield* quotaOf(limit)
+      const cacheKey = `${Option.match(credential, { onNone: () => "anonymous", onSome: (c) => c.key })} ${url}`
+      const cached = etags.get(cacheKey)
       const request = HttpClientRequest.get(url).pipe(
-        cached ? HttpClientRequest.setHeader("if-none-match", cached.etag) : identity
+        cached ? HttpClientRequest.setHeader("if-none-match", cached.etag) : identity,
+        (r) => authorized(r, credential)
       )
       const response = yield* client.execute(request).pipe(
         Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
       )
       yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, notModified: s.notModified + (response.status === 304 ? 1 : 0) }))
-      yield* noteRateLimit(response)
+      yield* noteRateLimit(response, limit)
       const text = cached && response.status === 304 ? cached.text : yield* response.text.pipe(
         Effect.mapError(() => new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" }))
       )
@@ -344,7 +392,8 @@ const make = Effect.gen(function*() {
       }).pipe(Effect.orElseSucceed(() => Symbol.for("not-json")))
       if (response.status !== 304 && (response.status < 200 || response.status >= 300)) {
         const now = yield* Clock.currentTimeMillis
-        return yield* Effect.fail(classify(response, json, now, scrub))
+        yield* noteRejected(credential, response.status)
+        return yield* Effect.fail(classify(response, json, now, scrubber(credential)))
       }
       if (typeof json === "symbol" || json === undefined) {
         return yield* new GitHubError({
@@ -356,7 +405,7 @@ const make = Effect.gen(function*() {
       const body = yield* Schema.decodeUnknown(schema)(json).pipe(Effect.mapError((e) => decodeFailure(path, e)))
       const link = response.status === 304 && cached ? cached.link : response.headers["link"]
       const etag = response.headers["etag"]
-      if (response.status === 200 && etag) etags.set(url, { etag, text, link })
+      if (response.status === 200 && etag) etags.set(cacheKey, { etag, text, link })
       return { body, next: nextLink(link) }
     }).pipe(Effect.timeoutFail({ duration: timeout, onTimeout: timeoutError }))
     return resilient(attempt).pipe(Effect.withSpan("GitHubClient.get", { attributes: { path } }))
@@ -365,7 +414,7 @@ const make = Effect.gen(function*() {
   /** GET `path` (relative to the API URL) with its query. */
   const get = <A, I>(path: string, schema: Schema.Schema<A, I>, query: Record<string, string> = {}) => {
     const search = new URLSearchParams(query).toString()
-    return getUrl(`${config.apiUrl}${path}${search ? `?${search}` : ""}`, schema).pipe(Effect.map((p) => p.body))
+    return getUrl(`${config.apiUrl}${path}${search ? `?${search}` : ""}`, schema, ownerOfPath(path)).pipe(Effect.map((p) => p.body))
   }
 
   /**
@@ -399,7 +448,7 @@ const make = Effect.gen(function*() {
               : `GitHub's next-page link points at another host (${target.host}); not followed`
           })
         }
-        const page: Page<A> = yield* getUrl(url, schema)
+        const page: Page<A> = yield* getUrl(url, schema, ownerOfPath(path))
         all.push(...items(page.body))
         // A relative link is resolved against the page it came from.
         url = page.next === undefined ? undefined : URL.canParse(page.next, url) ? new URL(page.next, url).href : page.next
@@ -414,20 +463,27 @@ const make = Effect.gen(function*() {
    * REST) and decodes its `data` with `schema`. A query that failed as a whole (HTTP error, or
    * `errors` without `data`) is a GitHubError; errors beside data are returned with it, so the
    * caller can pin each on the target whose alias it names. `rateLimit { cost remaining resetAt }`,
-   * when the query asks for it, is logged at debug level and added to the stats.
+   * when the query asks for it, is logged at debug level and added to the stats. `owner`: whose
+   * repositories the query reads, which picks a GitHub App's installation (`credentialsPerOwner`:
+   * then one query must not mix owners).
    */
   const graphql = <A, I>(
     query: string,
     variables: Record<string, unknown>,
-    schema: Schema.Schema<A, I>
+    schema: Schema.Schema<A, I>,
+    owner?: string | undefined
   ): Effect.Effect<GraphQLAnswer<A>, GitHubError> => {
-    if (Option.isNone(config.token)) {
-      // GitHub answers anonymous GraphQL with 401: say what to do instead of sending it.
-      return Effect.fail(new GitHubError({ reason: "unauthorized", detail: "GitHub's GraphQL API needs a token: set GITHUB_TOKEN, or use api: rest" }))
-    }
     const attempt = Effect.gen(function*() {
+      const credential = yield* tokens.credentialFor(owner)
+      if (Option.isNone(credential)) {
+        // GitHub answers anonymous GraphQL with 401: say what to do instead of sending it.
+        return yield* new GitHubError({ reason: "unauthorized", detail: "GitHub's GraphQL API needs a token: set GITHUB_TOKEN, or use api: rest" })
+      }
       yield* quotaOf(graphqlLimit)
-      const request = HttpClientRequest.post(graphqlUrl).pipe(HttpClientRequest.bodyUnsafeJson({ query, variables }))
+      const request = HttpClientRequest.post(graphqlUrl).pipe(
+        HttpClientRequest.bodyUnsafeJson({ query, variables }),
+        (r) => authorized(r, credential)
+      )
       const response = yield* client.execute(request).pipe(
         Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
       )
@@ -441,7 +497,8 @@ const make = Effect.gen(function*() {
       )
       const now = yield* Clock.currentTimeMillis
       if (response.status < 200 || response.status >= 300) {
-        return yield* Effect.fail(classify(response, typeof json === "symbol" ? undefined : json, now, scrub))
+        yield* noteRejected(credential, response.status)
+        return yield* Effect.fail(classify(response, typeof json === "symbol" ? undefined : json, now, scrubber(credential)))
       }
       if (typeof json === "symbol" || json === undefined) {
         return yield* new GitHubError({ reason: "unexpected_response", status: response.status, detail: "unexpected response from /graphql: the body is not JSON" })
@@ -464,7 +521,16 @@ const make = Effect.gen(function*() {
     return resilient(attempt).pipe(Effect.withSpan("GitHubClient.graphql"))
   }
 
-  return { get, getAll, graphql, apiUrl: config.apiUrl, graphqlUrl, stats: Ref.get(stats) } as const
+  return {
+    get,
+    getAll,
+    graphql,
+    apiUrl: config.apiUrl,
+    graphqlUrl,
+    /** GraphQL queries must each read one owner's repositories (a GitHub App without `installation_id`). */
+    credentialsPerOwner: tokens.perOwner,
+    stats: Ref.get(stats)
+  } as const
 })
 
 export class GitHubClient extends Context.Tag("github-ci-monitor/GitHubClient")<

@@ -39,7 +39,7 @@ export const deadlineFor = (remainingMillis: number): number =>
 
 const withCredentials = (s: Settings, c: Credentials): Settings => ({
   ...s,
-  github: { ...s.github, token: Option.some(c.githubToken) },
+  github: { ...s.github, token: c.githubToken ? Option.some(c.githubToken) : s.github.token },
   datadog: { ...s.datadog, apiKey: Option.some(c.datadogApiKey) }
 })
 
@@ -69,9 +69,17 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
       const first = yield* loadSettings({ configPath, shard, discover: false })
       const secretId = first.file.secret_id
       const credentials = secretId
-        ? yield* fetchSecret({ secretId, versionId: first.file.version_id, region: first.file.region })
+        ? yield* fetchSecret({ secretId, versionId: first.file.version_id, region: first.file.region }, {
+          githubApp: first.github.app !== undefined,
+          githubAppPrivateKey: first.github.app !== undefined && Option.isNone(first.github.app.privateKey)
+        })
         : undefined
-      const base = yield* loadSettings({ configPath, shard, githubToken: credentials?.githubToken })
+      const base = yield* loadSettings({
+        configPath,
+        shard,
+        githubToken: credentials?.githubToken,
+        githubAppPrivateKey: credentials?.githubAppPrivateKey
+      })
       const settings = credentials ? withCredentials(base, credentials) : base
       if (Option.isNone(settings.datadog.apiKey)) {
         return yield* Effect.fail(

@@ -6,6 +6,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Layer, Option } from "effect"
 import type { Settings } from "../config/Settings.ts"
+import { tokenProvider } from "../github/AppAuth.ts"
 import { GitHubClient, GitHubConfig, redactedHeaderNames } from "../github/GitHubClient.ts"
 import type { CycleOptions } from "../monitor.ts"
 import { DatadogConfig, DatadogSink } from "../sinks/Datadog.ts"
@@ -26,10 +27,15 @@ export const cycleOptions = (s: Settings): CycleOptions => ({
   concurrency: s.concurrency
 })
 
-/** The sources the settings choose (`api: rest | graphql`), over a GitHub client configured from them. */
+/**
+ * The sources the settings choose (`api: rest | graphql`), over a GitHub client configured from
+ * them, authenticated with the token or the GitHub App (whose installation tokens are cached and
+ * refreshed for as long as the layer lives: a daemon, a warm Lambda).
+ */
 export const sourcesLayer = (s: Settings) =>
   (s.api === "graphql" ? GraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE }) : RestSources).pipe(
     Layer.provideMerge(GitHubClient.layer),
+    Layer.provide(tokenProvider(s.github, userAgent)),
     Layer.provide(Layer.succeed(GitHubConfig, {
       apiUrl: s.github.apiUrl,
       token: s.github.token,

@@ -31,6 +31,22 @@ const MAX_ROUNDS = 50
 const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 
+/**
+ * The jobs in groups that may share a query: all together, or — when the credential depends on
+ * the owner (a GitHub App without `installation_id`) — one group per owner.
+ */
+const byOwner = <J extends { readonly ask: Ask }>(jobs: ReadonlyArray<J>, perOwner: boolean): ReadonlyArray<ReadonlyArray<J>> => {
+  if (!perOwner) return jobs.length > 0 ? [jobs] : []
+  const groups = new Map<string, Array<J>>()
+  for (const job of jobs) {
+    const owner = job.ask.target.owner.toLowerCase()
+    const group = groups.get(owner)
+    if (group) group.push(job)
+    else groups.set(owner, [job])
+  }
+  return [...groups.values()]
+}
+
 const unexpected = (detail: string) => new GitHubError({ reason: "unexpected_response", detail })
 
 interface Job {
@@ -57,11 +73,12 @@ const failedFollowUp = (job: Job, error: GitHubError): StateResult => {
  * Queries run in `scope` and complete each target's `done` whoever still waits for it.
  */
 export const makeBatcher = (
-  github: Pick<GitHubClient["Type"], "graphql">,
+  github: Pick<GitHubClient["Type"], "graphql"> & { readonly credentialsPerOwner?: boolean | undefined },
   batchSize: number,
   scope: Scope.Scope
 ) => {
   const size = Math.max(1, batchSize)
+  const perOwner = github.credentialsPerOwner === true
   let inFlight = 0
   const pending: Array<Job> = []
 
@@ -104,7 +121,7 @@ export const makeBatcher = (
     Effect.suspend(() => {
       inFlight++
       const { query, variables } = buildQuery(jobs.map((j) => j.ask))
-      return github.graphql(query, variables, QueryData).pipe(
+      return github.graphql(query, variables, QueryData, jobs[0]?.ask.target.owner).pipe(
         Effect.either,
         Effect.flatMap((answer) => Effect.sync(() => settle(jobs, answer))),
         Effect.onExit((exit) =>
@@ -126,15 +143,22 @@ export const makeBatcher = (
   /** Full batches of follow-ups at once; the rest when no query could add to them any more. */
   const flush: Effect.Effect<void> = Effect.suspend(() => {
     const batches: Array<ReadonlyArray<Job>> = []
-    while (pending.length >= size) batches.push(pending.splice(0, size))
-    if (inFlight === 0 && pending.length > 0) batches.push(pending.splice(0, pending.length))
+    const idle = inFlight === 0
+    const waiting = pending.splice(0, pending.length)
+    for (const group of byOwner(waiting, perOwner)) {
+      const rest = [...group]
+      while (rest.length >= size) batches.push(rest.splice(0, size))
+      if (idle && rest.length > 0) batches.push(rest)
+      else pending.push(...rest)
+    }
     return Effect.forEach(batches, start, { discard: true })
   })
 
   /** Asks for the targets (in batches), completing each one's `done` when all its pages are in. */
   const submit = (jobs: ReadonlyArray<readonly [Target, Deferred.Deferred<StateResult>]>): Effect.Effect<void> =>
     Effect.forEach(
-      chunks(jobs.map(([target, done]): Job => ({ ask: firstAsk(target), before: undefined, done })), size),
+      byOwner(jobs.map(([target, done]): Job => ({ ask: firstAsk(target), before: undefined, done })), perOwner)
+        .flatMap((group) => chunks(group, size)),
       start,
       { discard: true }
     )
@@ -147,7 +171,7 @@ export const makeBatcher = (
  * `batchSize` targets, then follow-ups for tags and further pages until every page is in.
  */
 export const fetchStates = (
-  github: Pick<GitHubClient["Type"], "graphql">,
+  github: Pick<GitHubClient["Type"], "graphql"> & { readonly credentialsPerOwner?: boolean | undefined },
   batchSize: number
 ) =>
 (targets: ReadonlyArray<Target>): Effect.Effect<ReadonlyArray<StateResult>> =>
