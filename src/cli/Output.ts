@@ -22,7 +22,11 @@ export const describeSettings = (s: Settings): string => {
       t.tags.join(",") || "-"
     ])
   ]
-  const token = Option.isSome(s.github.token) ? "token set" : "no token: public repositories only, 60 requests an hour"
+  const token = s.github.app !== undefined
+    ? `GitHub App ${s.github.app.appId}${s.github.app.installationId === undefined ? ", installation per owner" : `, installation ${s.github.app.installationId}`}`
+    : Option.isSome(s.github.token)
+    ? "token set"
+    : "no token: public repositories only, 60 requests an hour"
   const key = Option.isSome(s.datadog.apiKey) ? "API key set" : "no API key: `run` prints the checks instead"
   return [
     `configuration: ${s.configSource}`,

@@ -65,7 +65,7 @@ export const serveCommand = <E extends YieldableError>(
         const interval = Duration.decode(cadence.right.every)
         const logger = StderrLogger(parseLogLevel(settings.file.log_level))
         return yield* Effect.gen(function*() {
-          if (Option.isNone(settings.github.token)) {
+          if (Option.isNone(settings.github.token) && settings.github.app === undefined) {
             yield* Effect.logWarning("no GITHUB_TOKEN: public repositories only, and GitHub allows 60 requests an hour")
           }
           return yield* serve(settings, { address: { host: o.host, port: o.port }, interval })

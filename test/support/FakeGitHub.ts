@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { createHash, randomBytes, verify } from "node:crypto"
 import { readFileSync } from "node:fs"
 import type http from "node:http"
 import { bodyText, headersOf, listen, readBody, send, takeFault } from "./http.ts"
@@ -69,6 +69,34 @@ export interface FakeGitHubOptions {
    * "owner/repo@ref" (or "owner/repo" for the repository). A whole-query fault: key "graphql".
    */
   graphqlErrors?: Record<string, FieldError>
+  /**
+   * A GitHub App: `POST /app/installations/{id}/access_tokens`, `GET /orgs/{org}/installation`
+   * and `GET /users/{user}/installation` take its JWT (RS256, verified with `publicKey`; `iat`,
+   * `exp` and `iss` checked); every other request then needs a live installation token of an
+   * installation on the owner it reads (expired: 401; another owner's: 404).
+   */
+  app?: FakeGitHubApp
+  /** The REST API's path, like GitHub Enterprise Server's `/api/v3` (default: the root). */
+  basePath?: string
+  /** `false`: no `x-ratelimit-*` headers, like a GitHub Enterprise Server with rate limiting off. */
+  rateLimitHeaders?: boolean
+  /** The web host in `html_url`s (default https://github.com). */
+  webUrl?: string
+}
+export interface FakeGitHubApp {
+  id: number
+  clientId?: string
+  /** PEM (SPKI or PKCS#1) of the App's key pair. */
+  publicKey: string
+  /** Owner → its installation of the App. */
+  installations: Record<string, { id: number; type?: "Organization" | "User" }>
+  /** How long an installation token lives (default 3600 s, as on GitHub). */
+  tokenTtlSeconds?: number
+}
+export interface IssuedToken {
+  token: string
+  installation: number
+  expiresAt: number
 }
 export type GraphQLQueryRecord = { query: string; variables: Record<string, unknown>; cost: number; requests: number; nodes: number; status: number }
 export type RecordedRequest = { method: string; path: string; query: Record<string, string>; headers: Headers }
@@ -77,6 +105,12 @@ export interface FakeGitHub {
   requests: RecordedRequest[]
   /** Every GraphQL query answered, with its cost per GitHub's formula. */
   graphql: GraphQLQueryRecord[]
+  /** Installation tokens issued (App), in order. */
+  issuedTokens: IssuedToken[]
+  /** JWTs seen by the App endpoints (App), in order. */
+  jwts: string[]
+  /** Why each rejected JWT was rejected (App). */
+  jwtRejections: string[]
   setRepo(key: string, spec: RefSpec): void
   setFault(key: string, fault: Fault | undefined): void
   close(): Promise<void>
@@ -94,6 +128,36 @@ const exampleStatus = examples["combined-commit-status"].statuses[0]
 const exampleRepository = examples["combined-commit-status"].repository
 const exampleRun = examples["check-run-paginated"].check_runs[0]
 const exampleSuite = examples["check-suite-paginated"].check_suites[0]
+
+const base64urlJson = (part: string): Obj | undefined => {
+  try {
+    const value = JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as unknown
+    return typeof value === "object" && value !== null ? value as Obj : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Checks an App's JWT as GitHub does; gives why it is refused, or undefined. */
+const jwtProblem = (jwt: string, app: FakeGitHubApp, nowSeconds: number): string | undefined => {
+  const [h = "", p = "", sig = ""] = jwt.split(".")
+  const header = base64urlJson(h)
+  const payload = base64urlJson(p)
+  if (!header || !payload || !sig) return "A JSON web token could not be decoded"
+  if (header["alg"] !== "RS256") return "alg must be RS256"
+  if (!verify("RSA-SHA256", Buffer.from(`${h}.${p}`), app.publicKey, Buffer.from(sig, "base64url"))) {
+    return "A JSON web token could not be decoded (signature)"
+  }
+  const iat = payload["iat"]
+  const exp = payload["exp"]
+  if (typeof iat !== "number" || typeof exp !== "number") return "'Issued at' and 'Expiration time' claims are required"
+  if (iat > nowSeconds + 5) return "'Issued at' claim ('iat') must be an Integer representing a time in the past"
+  if (exp <= nowSeconds) return "'Expiration time' claim ('exp') must be a numeric value representing the future time"
+  if (exp > nowSeconds + 600) return "'Expiration time' claim ('exp') is too far in the future"
+  const iss = payload["iss"]
+  if (String(iss) !== String(app.id) && (app.clientId === undefined || iss !== app.clientId)) return "'Issuer' claim ('iss') must be the App's id or client id"
+  return undefined
+}
 
 const error = (status: number, message: string) => ({ message, documentation_url: "https://docs.github.com/rest", status: String(status) })
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex")
@@ -130,6 +194,11 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
   const faults = new Map(Object.entries(options.faults ?? {}).map(([key, fault]) => [key, { ...fault }]))
   const pageSizeCap = options.pageSizeCap ?? 100
   const requests: RecordedRequest[] = []
+  const basePath = (options.basePath ?? "").replace(/\/+$/, "")
+  const web = (options.webUrl ?? "https://github.com").replace(/\/+$/, "")
+  const issuedTokens: IssuedToken[] = []
+  const jwts: string[] = []
+  const jwtRejections: string[] = []
   const resetAt = String(Math.floor(Date.now() / 1000) + 3600)
   let used = 0
 
@@ -167,7 +236,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     name: repo,
     full_name: `${owner}/${repo}`,
     owner: { ...exampleRepository.owner, login: owner },
-    html_url: `https://github.com/${owner}/${repo}`,
+    html_url: `${web}/${owner}/${repo}`,
     url: `${fake.url}/repos/${owner}/${repo}`
   })
 
@@ -201,7 +270,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     (spec.checkRuns ?? []).map((run, i) => {
       const id = repoOf(owner, repo).id * 100_000 + i + 1
       const status = run.status ?? "completed"
-      const html_url = run.html_url ?? `https://github.com/${owner}/${repo}/runs/${id}`
+      const html_url = run.html_url ?? `${web}/${owner}/${repo}/runs/${id}`
       return {
         ...exampleRun,
         id,
@@ -256,6 +325,71 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     return { items: items.slice((page - 1) * perPage, page * perPage), link: links.join(", ") }
   }
 
+  // --- GitHub App ------------------------------------------------------------------------------
+
+  const installationOf = (owner: string) =>
+    Object.entries(options.app?.installations ?? {}).find(([o]) => o.toLowerCase() === owner.toLowerCase())?.[1]
+
+  /**
+   * Whether the request may read `owner`'s repositories: with a token configured, that token;
+   * with an App, a live installation token of an installation on the owner. Gives the refusal.
+   */
+  const refusal = (headers: Headers, owners: ReadonlyArray<string>): [number, string] | undefined => {
+    const auth = headers["authorization"]
+    if (options.app !== undefined) {
+      const issued = issuedTokens.find((t) => auth === `Bearer ${t.token}`)
+      if (issued === undefined || issued.expiresAt <= Date.now()) return [401, "Bad credentials"]
+      if (owners.some((o) => installationOf(o)?.id !== issued.installation)) return [404, "Not Found"]
+      return undefined
+    }
+    if (options.token !== undefined && auth !== `Bearer ${options.token}`) return [401, "Bad credentials"]
+    return undefined
+  }
+
+  const appRoute = /^\/(?:app\/installations\/(?<installation>\d+)\/access_tokens|(?<kind>orgs|users)\/(?<owner>[^/]+)\/installation)$/
+
+  const handleApp = (
+    method: string,
+    groups: Record<string, string | undefined>,
+    headers: Headers,
+    reply: (status: number, body: string | object | undefined, extra?: Record<string, string>) => void
+  ) => {
+    const app = options.app!
+    const jwt = /^Bearer (.+)$/.exec(headers["authorization"] ?? "")?.[1] ?? ""
+    jwts.push(jwt)
+    const problem = jwtProblem(jwt, app, Math.floor(Date.now() / 1000))
+    if (problem) {
+      jwtRejections.push(problem)
+      return reply(401, error(401, problem))
+    }
+    if (groups["installation"] !== undefined) {
+      if (method !== "POST") return reply(404, error(404, "Not Found"))
+      const id = Number(groups["installation"])
+      if (!Object.values(app.installations).some((i) => i.id === id)) return reply(404, error(404, "Not Found"))
+      const expiresAt = Date.now() + (app.tokenTtlSeconds ?? 3600) * 1000
+      const token = `ghs_${randomBytes(18).toString("hex")}`
+      issuedTokens.push({ token, installation: id, expiresAt })
+      return reply(201, {
+        token,
+        expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        permissions: { checks: "read", statuses: "read", metadata: "read" },
+        repository_selection: "all"
+      })
+    }
+    if (method !== "GET") return reply(404, error(404, "Not Found"))
+    const owner = decode(groups["owner"] ?? "")
+    const installation = installationOf(owner)
+    const type = installation?.type ?? "Organization"
+    if (installation === undefined || (groups["kind"] === "orgs") !== (type === "Organization")) return reply(404, error(404, "Not Found"))
+    return reply(200, {
+      id: installation.id,
+      account: { login: owner, type },
+      app_id: app.id,
+      target_type: type,
+      access_tokens_url: `${fake.url}${basePath}/app/installations/${installation.id}/access_tokens`
+    })
+  }
+
   const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", fake.url)
     const headers = headersOf(req)
@@ -267,11 +401,13 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
       const notModified = status === 200 && headers["if-none-match"] === etag
       if (notModified) used--
       const common = {
-        "x-ratelimit-limit": "5000",
-        "x-ratelimit-remaining": String(Math.max(5000 - used, 0)),
-        "x-ratelimit-reset": resetAt,
-        "x-ratelimit-used": String(used),
-        "x-ratelimit-resource": "core",
+        ...(options.rateLimitHeaders === false ? {} : {
+          "x-ratelimit-limit": "5000",
+          "x-ratelimit-remaining": String(Math.max(5000 - used, 0)),
+          "x-ratelimit-reset": resetAt,
+          "x-ratelimit-used": String(used),
+          "x-ratelimit-resource": "core"
+        }),
         "x-github-api-version-selected": "2022-11-28",
         etag
       }
@@ -283,10 +419,14 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
       // A bug in the fake must fail the test at once, not leave the request hanging.
       return void handleGraphQL(req, headers, reply).catch((e: unknown) => reply(500, { message: `fake GraphQL failed: ${String(e)}` }))
     }
-    const listing = req.method === "GET" ? listRoute.exec(url.pathname)?.groups : undefined
+    if (basePath !== "" && !url.pathname.startsWith(`${basePath}/`)) return reply(404, error(404, "Not Found"))
+    const pathname = url.pathname.slice(basePath.length)
+    const appCall = options.app !== undefined ? appRoute.exec(pathname)?.groups : undefined
+    if (appCall) return handleApp(req.method ?? "GET", appCall, headers, reply)
+    const listing = req.method === "GET" ? listRoute.exec(pathname)?.groups : undefined
     if (listing) return handleListing(listing["kind"] as "orgs" | "users", decode(listing["owner"] ?? ""), url, headers, reply)
 
-    const groups = req.method === "GET" ? route.exec(url.pathname)?.groups : undefined
+    const groups = req.method === "GET" ? route.exec(pathname)?.groups : undefined
     const named = groups?.["id"] === undefined ? undefined : [...repoIds.values()].find((r) => String(r.id) === groups["id"])
     if (!groups || (groups["id"] !== undefined && !named)) return reply(404, error(404, "Not Found"))
     const owner = named?.owner ?? decode(groups["owner"] ?? "")
@@ -299,7 +439,8 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     const fault = takeFault(faults, page ? [`${target}?page=${page}`, target] : [target])
     if (fault) return fault.status === 0 ? undefined : reply(fault.status, fault.body, fault.headers)
 
-    if (options.token !== undefined && headers["authorization"] !== `Bearer ${options.token}`) return reply(401, error(401, "Bad credentials"))
+    const refused = refusal(headers, [owner])
+    if (refused) return reply(refused[0], error(refused[0], refused[1]))
     const found = findTarget(owner, repo, ref)
     if (found === false) return reply(404, error(404, "Not Found"))
     if (found === true) return reply(422, error(422, `No commit found for SHA: ${ref}`))
@@ -307,7 +448,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     const sha = /^[0-9a-f]{40}$/.test(ref) ? ref : sha1(`${found.owner}/${found.repo}@${ref}`)
     if (endpoint === "status") return reply(200, statusBody(found.owner, found.repo, sha, found.spec))
     const all = endpoint === "check-runs" ? checkRuns(found.owner, found.repo, sha, found.spec) : checkSuites(found.owner, found.repo, ref, sha, found.spec)
-    const linkBase = `${fake.url}/repositories/${repoOf(owner, repo).id}/commits/${encodeURIComponent(ref)}/${endpoint}`
+    const linkBase = `${fake.url}${basePath}/repositories/${repoOf(owner, repo).id}/commits/${encodeURIComponent(ref)}/${endpoint}`
     const { items, link } = paginate(all, url.searchParams, linkBase)
     reply(200, { total_count: all.length, [endpoint === "check-runs" ? "check_runs" : "check_suites"]: items }, link ? { link } : {})
   }
@@ -338,7 +479,8 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     const key = `${kind}/${owner}/repos`
     const fault = takeFault(faults, page ? [`${key}?page=${page}`, key] : [key])
     if (fault) return fault.status === 0 ? undefined : reply(fault.status, fault.body, fault.headers)
-    if (options.token !== undefined && headers["authorization"] !== `Bearer ${options.token}`) return reply(401, error(401, "Bad credentials"))
+    const refused = refusal(headers, [owner])
+    if (refused) return reply(refused[0], error(refused[0], refused[1]))
     const type = ownerType(owner)
     if (type === undefined || (kind === "orgs" && type !== "Organization")) return reply(404, error(404, "Not Found"))
     const items = listedRepos()
@@ -407,7 +549,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     reply: (status: number, body: string | object | undefined, extra?: Record<string, string>) => void
   ) => {
     const text = await readBody(req)
-    const graphqlHeaders = (remaining: number) => ({
+    const graphqlHeaders = (remaining: number): Record<string, string> => options.rateLimitHeaders === false ? {} : ({
       "x-ratelimit-limit": String(rate.limit),
       "x-ratelimit-remaining": String(remaining),
       "x-ratelimit-reset": resetAt,
@@ -419,7 +561,16 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     if (headers["authorization"] === undefined) {
       return reply(401, { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" })
     }
-    if (options.token !== undefined && headers["authorization"] !== `Bearer ${options.token}`) return reply(401, error(401, "Bad credentials"))
+    if (options.app !== undefined) {
+      // An installation token reads its own installation's owners only.
+      let owners: string[] = []
+      try {
+        const variables = (JSON.parse(text) as { variables?: Record<string, unknown> }).variables ?? {}
+        owners = Object.entries(variables).filter(([k, v]) => /^o\d+$/.test(k) && typeof v === "string").map(([, v]) => v as string)
+      } catch { /* answered below */ }
+      const refused = refusal(headers, owners)
+      if (refused) return refused[0] === 404 ? reply(403, error(403, "Resource not accessible by integration")) : reply(401, error(401, refused[1]))
+    } else if (options.token !== undefined && headers["authorization"] !== `Bearer ${options.token}`) return reply(401, error(401, "Bad credentials"))
     const result = answerGraphQL(text, graphqlData, rate)
     let parsed: { query?: unknown; variables?: unknown } = {}
     try {
@@ -441,6 +592,9 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     url: server.url,
     requests,
     graphql: graphqlLog,
+    issuedTokens,
+    jwts,
+    jwtRejections,
     setRepo: addRepo,
     setFault: (key, fault) => {
       if (fault) faults.set(key, { ...fault })
