@@ -144,7 +144,7 @@ const run = Command.make(
       const logLevel = StderrLogger(parseLogLevel(settings.file.log_level))
       // Built once: a long-running process keeps its ETag cache and rate-limit view between cycles.
       const layer = Layer.merge(
-        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, choice, o.output as OutputFormat)),
+        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, choice, o.output as OutputFormat, { keepAnswers: !o.once })),
         logLevel
       )
       if (o.once) {
@@ -196,7 +196,7 @@ const demo = Command.make(
         `github-ci-monitor: demo: one cycle against a built-in simulated GitHub (${demoTargets.length} sample repositories), no network or token needed`
       )
       const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
-        Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat, SimulatedGitHub))
+        Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat, { githubHttp: SimulatedGitHub, keepAnswers: false }))
       )
       // Sent to Datadog: show the table too, since showing it is the point of the demo.
       if (choice._tag === "Datadog") {

@@ -32,7 +32,15 @@ export const cycleOptions = (s: Settings): CycleOptions => ({
  * them, authenticated with the token or the GitHub App (whose installation tokens are cached and
  * refreshed for as long as the layer lives: a daemon, a warm Lambda).
  */
-export const sourcesLayer = (s: Settings) =>
+export interface SourcesOptions {
+  /**
+   * Keep answers with their ETag to revalidate them next cycle (a 304 costs no rate limit).
+   * Worth it only where the layer outlives one cycle: off for `run --once`, saving memory.
+   */
+  readonly keepAnswers?: boolean | undefined
+}
+
+export const sourcesLayer = (s: Settings, options: SourcesOptions = {}) =>
   (s.api === "graphql" ? GraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE }) : RestSources).pipe(
     Layer.provideMerge(GitHubClient.layer),
     Layer.provide(tokenProvider(s.github, userAgent)),
@@ -41,7 +49,8 @@ export const sourcesLayer = (s: Settings) =>
       token: s.github.token,
       concurrency: s.concurrency,
       requestTimeout: "10 seconds",
-      userAgent
+      userAgent,
+      cacheEntries: options.keepAnswers === false ? 0 : undefined
     }))
   )
 
@@ -76,9 +85,9 @@ export const cycleLayer = (
   s: Settings,
   choice: SinkChoice,
   format: OutputFormat,
-  githubHttp: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+  options: SourcesOptions & { readonly githubHttp?: Layer.Layer<HttpClient.HttpClient> | undefined } = {}
 ) =>
   Layer.mergeAll(
-    sourcesLayer(s).pipe(Layer.provide(githubHttp)),
+    sourcesLayer(s, options).pipe(Layer.provide(options.githubHttp ?? FetchHttpClient.layer)),
     sinkLayer(s, choice, format).pipe(Layer.provide(FetchHttpClient.layer))
   ).pipe(Layer.provideMerge(redactedHeaderNames))

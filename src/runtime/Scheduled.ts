@@ -24,7 +24,7 @@ export const scheduledCycle = (
     const settings = yield* loadSettings(overrides)
     const choice = chooseSink(settings, false)
     const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
-      Effect.provide(cycleLayer(settings, choice, "json"))
+      Effect.provide(cycleLayer(settings, choice, "json", { keepAnswers: false }))
     )
     yield* Effect.logInfo(
       `checked ${result.results.length} targets: ${result.counts.ok} OK, ${result.counts.failing} failing, ${result.counts.unknown} unknown; delivered ${result.delivery.delivered} checks to ${result.delivery.destination}`
