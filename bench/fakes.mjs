@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 // Local fake servers for the benchmark, all on 127.0.0.1 (no network):
 //   fakeGitHub     — one green target, fixed answers (cold-start runs)
 //   simulatedGitHub — N targets behind a per-request latency, half of them not green
@@ -155,11 +156,17 @@ export const simulatedGitHub = async ({ latencyMs = 50 } = {}) => {
   const server = await listen((req, res) => {
     stats.requests++
     stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight)
-    const [code, body, headers] = answer(new URL(req.url, `http://${req.headers.host}`))
+    const [answered, body, headers = {}] = answer(new URL(req.url, `http://${req.headers.host}`))
+    // ETags like GitHub's: a request that names the current one is answered 304, with no body.
+    const etag = answered === 200 ? `W/"${createHash("sha1").update(JSON.stringify(body)).digest("hex")}"` : undefined
+    const code = etag !== undefined && req.headers["if-none-match"] === etag ? 304 : answered
     setTimeout(() => {
       stats.inFlight--
       stats.byCode[code] = (stats.byCode[code] ?? 0) + 1
-      json(res, code, body, headers)
+      if (code === 304) {
+        res.writeHead(304, { etag, ...headers })
+        res.end()
+      } else json(res, code, body, etag ? { etag, ...headers } : headers)
     }, latencyMs)
   })
   return {

@@ -5,7 +5,7 @@
 // Env: BENCH_TARGETS (default "100,1000"), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY (10),
 //      BENCH_COLD_RUNS (15), BENCH_GO_MEASURE_MAX (100: larger N are extrapolated),
 //      BENCH_CLI_TIMEOUT_S (45: a CLI cycle still running then is killed and reported as such),
-//      BENCH_NODE24 (path of a Node 24 binary).
+//      BENCH_NODE24 (path of a Node 24 binary), BENCH_SECTIONS (e.g. "daemon,throughput": only those).
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import os from "node:os"
@@ -310,6 +310,59 @@ const throughputSection = async () => {
   }
 }
 
+// --- 4. A daemon over several cycles: conditional requests (issue 4) -------------------------------------
+
+/** `run --interval`: GitHub requests per cycle and how many were answered 304 (ETags kept between cycles). */
+const daemonSection = async () => {
+  const n = Math.min(...settings.targets), cycles = 3
+  heading(`4. A daemon over ${cycles} cycles: node dist/cli.mjs run --interval 2s, ${n} targets, unchanged repositories`)
+  const github = await simulatedGitHub({ latencyMs: settings.latencyMs })
+  const datadog = await fakeDatadog()
+  const dir = mkdtempSync(path.join(os.tmpdir(), "gcm-bench-"))
+  const config = path.join(dir, "targets.json")
+  writeFileSync(config, JSON.stringify(simConfig(n)))
+  const child = spawn(process.execPath, ["dist/cli.mjs", "run", "--config", config, "--interval", "2s"], {
+    cwd: root,
+    env: cleanEnv({ GITHUB_API_URL: github.url, GITHUB_TOKEN: "bench-token", DD_API_URL: datadog.url, DD_API_KEY: "bench-key" }),
+    stdio: ["ignore", "ignore", "pipe"]
+  })
+  const rows = []
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fewer than ${cycles} cycles in 60 s`)), 60_000)
+      let seen = 0
+      let buffered = ""
+      child.stderr.on("data", (chunk) => {
+        buffered += chunk
+        const lines = buffered.split("\n")
+        buffered = lines.pop() ?? ""
+        for (const line of lines) {
+          const m = /GitHub: (\d+) requests?(?: \((\d+) answered 304)?/.exec(line)
+          if (!m) continue
+          const requests = Number(m[1]), notModified = Number(m[2] ?? 0)
+          rows.push({ cycle: ++seen, requests, notModified, share: requests ? notModified / requests : 0 })
+          if (seen >= cycles) {
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+      })
+      child.on("exit", (code) => reject(new Error(`the daemon exited (${code}) after ${seen} cycles`)))
+    })
+  } finally {
+    child.kill("SIGTERM")
+    await github.close()
+    await datadog.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  table(
+    ["cycle", "GitHub requests", "answered 304", "share 304"],
+    rows.map((r) => [r.cycle, r.requests, r.notModified, `${(100 * r.share).toFixed(0)}%`])
+  )
+  console.log(`  304s cost no rate limit; the requests that are not 304 are the 404s (GitHub sends no ETag for errors)`)
+  results.daemon = { targets: n, cycles: rows }
+}
+
 // --- run ------------------------------------------------------------------------------------------------
 
 const started = performance.now()
@@ -321,7 +374,10 @@ const graphqlThroughputSection = async () => {
   results.graphqlThroughput = await graphqlSection({ targets: settings.targets, latencyMs: settings.latencyMs, concurrency: settings.concurrency })
 }
 
-for (const section of [bundleSection, coldStartSection, throughputSection, graphqlThroughputSection]) {
+// BENCH_SECTIONS=daemon,bundle runs only those (names without "Section").
+const only = (process.env.BENCH_SECTIONS || "").split(",").filter(Boolean)
+const sections = [bundleSection, coldStartSection, throughputSection, graphqlThroughputSection, daemonSection]
+for (const section of sections.filter((s) => only.length === 0 || only.includes(s.name.replace("Section", "")))) {
   try {
     await section()
   } catch (e) {
