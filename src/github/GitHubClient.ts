@@ -196,6 +196,11 @@ const graphqlFailure = (errors: ReadonlyArray<GraphQLError>, resetAt: Date | und
  */
 export const cycleDeadline = FiberRef.unsafeMake<number | undefined>(undefined)
 
+/** Below this many requests left, requests are spaced out until the reset. */
+const LOW_QUOTA = 50
+/** The longest pause before one request when the quota is low. */
+const MAX_PACE = 2_000
+
 /** Without a deadline, the longest wait for a rate limit to reset before giving up for this cycle. */
 const MAX_RATE_LIMIT_WAIT = 60_000
 
@@ -318,6 +323,11 @@ const make = Effect.gen(function*() {
     if (known && known.remaining <= 0 && known.resetAt > now) {
       const resetAt = new Date(known.resetAt)
       return yield* new GitHubError({ reason: "rate_limited", resetAt, detail: `rate limited until ${clock(resetAt)} UTC` })
+    }
+    // Near the end of the quota, slow down: spread what is left over the time to the reset (at
+    // most a few seconds a request, holding the request's permit), rather than spend it at once.
+    if (known && known.remaining < LOW_QUOTA && known.resetAt > now) {
+      yield* Effect.sleep(Duration.millis(Math.min(MAX_PACE, (known.resetAt - now) / known.remaining)))
     }
   })
 

@@ -392,6 +392,32 @@ describe("GitHubClient faults under the TestClock", () => {
       expect(gh.requests).toHaveLength(2)
     }))
 
+  it.scoped("a quota near its end slows the client down: the next request waits before it is sent", () =>
+    Effect.gen(function*() {
+      const gh = yield* fakeGitHub({
+        repos: { "acme/api@main": { ...green, checkRuns: [{ name: "build" }] } },
+        faults: {
+          // A normal answer that says only 10 requests are left until the reset in 100 s.
+          "acme/api@main:status": {
+            status: 200,
+            body: { state: "success", statuses: [] },
+            headers: { "x-ratelimit-remaining": "10", "x-ratelimit-reset": "100" },
+            times: 1
+          }
+        }
+      })
+      const client = yield* clientAt(gh.url)
+      expect((yield* client.get(statusPath, CombinedStatus)).state).toBe("success")
+      const fiber = yield* Effect.fork(client.get(runsPath, CheckRunsPage))
+      // 100 s over 10 requests would be 10 s each: capped at 2 s a request.
+      yield* until("the client to pace the next request", sleepingUntil(2_000))
+      yield* pause
+      expect(gh.requests, "sent before the pause").toHaveLength(1)
+      yield* TestClock.adjust("2 seconds")
+      expect((yield* Fiber.join(fiber)).check_runs.map((r) => r.name)).toEqual(["build"])
+      expect(gh.requests).toHaveLength(2)
+    }))
+
   it.scoped("403 remaining 0 with a reset an hour ahead: fails with the reset time, then sends nothing until the reset", () =>
     Effect.gen(function*() {
       const gh = yield* fakeGitHub({
