@@ -5,10 +5,9 @@
  */
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startFakeDatadog } from "../support/FakeDatadog.ts"
+import { beforeAll, describe, expect, it } from "vitest"
 import type { FakeDatadog, ServiceCheck } from "../support/FakeDatadog.ts"
-import { startFakeGitHub } from "../support/FakeGitHub.ts"
+import { serversOfThisFile } from "../support/servers.ts"
 import type { CheckRunSpec, FakeGitHub, FakeGitHubOptions, RefSpec } from "../support/FakeGitHub.ts"
 import { listen } from "../support/http.ts"
 import { root, runCli, tmpDir, writeConfig } from "./support.ts"
@@ -55,20 +54,7 @@ const expectKeyOnlyInHeader = (dd: FakeDatadog, key: string) => {
   }
 }
 
-const servers: Array<{ close(): Promise<void> }> = []
-afterAll(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
-const github = async (options: FakeGitHubOptions) => {
-  const gh = await startFakeGitHub(options)
-  servers.push(gh)
-  return gh
-}
-const datadog = async (options: Parameters<typeof startFakeDatadog>[0] = {}) => {
-  const dd = await startFakeDatadog(options)
-  servers.push(dd)
-  return dd
-}
+const { github, datadog } = serversOfThisFile()
 /** A URL where nothing listens (a server that was started and closed again). */
 const deadUrl = async () => {
   const server = await listen((_req, res) => res.end())

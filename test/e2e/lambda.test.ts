@@ -7,10 +7,11 @@
 import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { startFakeDatadog } from "../support/FakeDatadog.ts"
 import type { FakeDatadog, ServiceCheck } from "../support/FakeDatadog.ts"
 import { startFakeGitHub } from "../support/FakeGitHub.ts"
+import { serversOfThisFile } from "../support/servers.ts"
 import type { FakeGitHub, FakeGitHubOptions, RefSpec } from "../support/FakeGitHub.ts"
 import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import type { FakeSecretsManager } from "../support/FakeSecretsManager.ts"
@@ -59,26 +60,8 @@ interface Invoked {
   readonly notJson: ReadonlyArray<string>
 }
 
-// Closed at the end of the file: the tests of a describe.concurrent block run side by side.
-const servers: Array<{ close(): Promise<void> }> = []
-afterAll(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
-const github = async (options: FakeGitHubOptions) => {
-  const gh = await startFakeGitHub(options)
-  servers.push(gh)
-  return gh
-}
-const datadog = async (options: Parameters<typeof startFakeDatadog>[0] = {}) => {
-  const dd = await startFakeDatadog(options)
-  servers.push(dd)
-  return dd
-}
-const secretsManager = async (secrets: Record<string, string> = {}) => {
-  const sm = await startFakeSecretsManager(secrets)
-  servers.push(sm)
-  return sm
-}
+const { github, datadog, track } = serversOfThisFile()
+const secretsManager = (secrets: Record<string, string> = {}) => track(startFakeSecretsManager(secrets))
 /** A URL where nothing listens (a server that was started and closed again). */
 const deadUrl = async () => {
   const server = await listen((_req, res) => res.end())
