@@ -3,7 +3,7 @@
  * plus the monitor's self-check → the sink. Whatever a source does, every target gets exactly
  * one check; a source's error becomes status 3 for its own target here, and only here.
  */
-import { Cause, Clock, Duration, Effect, Either, identity } from "effect"
+import { Array as Arr, Cause, Clock, Duration, Effect, Either, identity } from "effect"
 import type { CheckStatus, Level } from "./domain/Status.ts"
 import { checkMessage, checkStatus, fitParts, targetLevel } from "./domain/Status.ts"
 import type { SourceId, Target } from "./domain/Target.ts"
@@ -48,9 +48,6 @@ const toVerdict = (result: SourceResult | undefined): Verdict =>
     ? unknown("unexpected_response", "the source gave no answer for this target")
     : Either.match(result, { onLeft: (e) => unknown(e.reason, e.detail), onRight: (v) => v })
 
-const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
-
 /**
  * Asks every source for the targets that enable it, in batches of the source's size, keeping
  * each answer as it comes. A source that dies leaves its targets unknown; at the deadline, the
@@ -75,7 +72,7 @@ const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Dura
       )
     const all = Effect.forEach(
       sources.flatMap((source) =>
-        chunks(targets.filter((t) => t.sources[source.id]), Math.max(1, source.batchSize)).map((batch) => ask(source, batch))
+        Arr.chunksOf(targets.filter((t) => t.sources[source.id]), Math.max(1, source.batchSize)).map((batch) => ask(source, batch))
       ),
       identity,
       // Bounded here, not only by the GitHub client's semaphore: thousands of fibers queued on

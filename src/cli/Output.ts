@@ -5,12 +5,10 @@ import { sourceLabel } from "../domain/Status.ts"
 import { enabledSources, targetKey } from "../domain/Target.ts"
 import type { CycleResult } from "../monitor.ts"
 import type { SinkChoice } from "../runtime/Layers.ts"
+import { checkTarget } from "../sinks/Sink.ts"
+import { table } from "../sinks/Stdout.ts"
 import type { GitHubStats } from "../github/GitHubClient.ts"
 
-const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? []
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join("  ")).join("\n")
-}
 
 export const describeSettings = (s: Settings): string => {
   const rows = [
@@ -74,10 +72,7 @@ export const describeDelivery = (r: CycleResult, choice: SinkChoice): ReadonlyAr
     ]
     : [`sent ${r.delivery.delivered} of ${total} checks to ${r.delivery.destination} in ${r.durationMillis} ms: ${counted(r)}`]
   for (const f of r.delivery.failures) {
-    const which = f.checks.map((c) => {
-      const tag = (n: string) => c.tags.find((t) => t.startsWith(`${n}:`))?.slice(n.length + 1)
-      return tag("repo") ? `${tag("owner")}/${tag("repo")}@${tag("ref")}` : c.check
-    })
+    const which = f.checks.map((c) => checkTarget(c) ?? c.check)
     const shown = which.slice(0, 10).join(", ") + (which.length > 10 ? ` and ${which.length - 10} more` : "")
     lines.push(`error: ${f.checks.length} check${f.checks.length === 1 ? "" : "s"} NOT delivered (${shown}): ${f.reason}`)
   }

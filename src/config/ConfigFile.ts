@@ -47,8 +47,11 @@ export const DatadogSite = Schema.Literal(...datadogSites).annotations({
   })
 })
 
+/** An http(s) URL with a host: what GITHUB_API_URL, DD_API_URL and their keys must be. */
+export const isHttpUrl = (s: string): boolean => /^https?:\/\/[^\s/]+/.test(s)
+
 const HttpUrl = Schema.String.pipe(
-  Schema.filter((s) => /^https?:\/\/[^\s/]+/.test(s), { message: (i) => `must be an http(s) URL (got ${show(i.actual)})` })
+  Schema.filter(isHttpUrl, { message: (i) => `must be an http(s) URL (got ${show(i.actual)})` })
 )
 
 /** `repo: "*"`: every repository of the owner (an organization or a user), found by discovery. */

@@ -19,7 +19,7 @@ import { GitHubClient, GitHubConfig } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
 import { VERSION } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
-import { DatadogSite, parseConfig, privateKeyPlaces, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
+import { DatadogSite, isHttpUrl, parseConfig, privateKeyPlaces, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
 import { createPrivateKey } from "node:crypto"
 import { Schema } from "effect"
 
@@ -300,7 +300,7 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
 
 const validateUrl = (name: string, url: string): Problems =>
-  /^https?:\/\/[^\s/]+/.test(url) ? [] : [`${name}: must be an http(s) URL (got ${JSON.stringify(url)})`]
+  isHttpUrl(url) ? [] : [`${name}: must be an http(s) URL (got ${JSON.stringify(url)})`]
 
 /** Reads and checks everything; every problem is reported at once, before any request. */
 export const loadSettings = (overrides: Overrides = {}) =>

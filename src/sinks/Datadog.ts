@@ -4,7 +4,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Clock, Context, Data, Duration, Effect, FiberRef, Layer, Redacted, Schedule } from "effect"
+import { Array as Arr, Clock, Context, Data, Duration, Effect, FiberRef, Layer, Redacted, Schedule } from "effect"
 import type { DeliveryFailure, ServiceCheck } from "./Sink.ts"
 import { deliveryDeadline, Sink } from "./Sink.ts"
 import { transportCause } from "../github/GitHubClient.ts"
@@ -20,9 +20,6 @@ export interface DatadogConfigShape {
 export class DatadogConfig extends Context.Tag("github-ci-monitor/DatadogConfig")<DatadogConfig, DatadogConfigShape>() {}
 
 class DeliveryError extends Data.TaggedError("DeliveryError")<{ readonly reason: string; readonly transient: boolean }> {}
-
-const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 
 const explain = (status: number, body: string, key: string): DeliveryError => {
   // A proxy may echo the request back: the key must not reach the logs that way.
@@ -94,7 +91,7 @@ export const DatadogSink = Layer.effect(
 
     return Sink.of({
       deliver: (checks) =>
-        Effect.forEach(chunks(checks, config.batchSize), (batch) =>
+        Effect.forEach(Arr.chunksOf(checks, Math.max(1, config.batchSize)), (batch) =>
           post(batch).pipe(
             Effect.as<ReadonlyArray<DeliveryFailure>>([]),
             Effect.catchAll((e) => Effect.succeed<ReadonlyArray<DeliveryFailure>>([{ checks: batch, reason: e.reason }]))

@@ -38,6 +38,13 @@ export class Sink extends Context.Tag("github-ci-monitor/Sink")<Sink, SinkShape>
 export const tagValue = (check: ServiceCheck, name: string): string | undefined =>
   check.tags.find((t) => t.startsWith(`${name}:`))?.slice(name.length + 1)
 
+/** `owner/repo@ref` of a target's check; undefined for the self-check, which has no `repo` tag. */
+export const checkTarget = (check: ServiceCheck): string | undefined => {
+  const owner = tagValue(check, "owner")
+  const repo = tagValue(check, "repo")
+  return owner && repo ? `${owner}/${repo}@${tagValue(check, "ref") ?? ""}` : undefined
+}
+
 /**
  * When the checks must be delivered by (epoch ms), if there is such a time — a Lambda
  * invocation's end. A sink spends no longer than that on a delivery, so it can still say what

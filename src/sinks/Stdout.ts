@@ -4,26 +4,24 @@
  */
 import { Console, Effect, Layer } from "effect"
 import type { ServiceCheck } from "./Sink.ts"
-import { Sink, tagValue } from "./Sink.ts"
+import { checkTarget, Sink } from "./Sink.ts"
 
 export type OutputFormat = "table" | "json"
 
 const statusLabel = ["OK", "WARNING", "CRITICAL", "UNKNOWN"] as const
 
-const targetOf = (c: ServiceCheck): string => {
-  const owner = tagValue(c, "owner")
-  const repo = tagValue(c, "repo")
-  return owner && repo ? `${owner}/${repo}@${tagValue(c, "ref") ?? ""}` : `(${c.check})`
+/** Columns padded to their widest cell, two spaces apart; the last is left whole (links stay clickable). */
+export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? []
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0))).join("  ")).join("\n")
 }
 
-/** A plain-text table; the message column is left whole so links stay clickable. */
-export const formatTable = (checks: ReadonlyArray<ServiceCheck>): string => {
-  const rows = checks.map((c) => [`${statusLabel[c.status]} (${c.status})`, targetOf(c), c.message] as const)
-  const header = ["STATUS", "TARGET", "MESSAGE"] as const
-  const w0 = Math.max(header[0].length, ...rows.map((r) => r[0].length))
-  const w1 = Math.max(header[1].length, ...rows.map((r) => r[1].length))
-  return [header, ...rows].map((r) => `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`).join("\n")
-}
+/** The checks as a table for a person. */
+export const formatTable = (checks: ReadonlyArray<ServiceCheck>): string =>
+  table([
+    ["STATUS", "TARGET", "MESSAGE"],
+    ...checks.map((c) => [`${statusLabel[c.status]} (${c.status})`, checkTarget(c) ?? `(${c.check})`, c.message])
+  ])
 
 export const formatJsonLines = (checks: ReadonlyArray<ServiceCheck>): string =>
   checks.map((c) => JSON.stringify(c)).join("\n")

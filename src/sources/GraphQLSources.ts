@@ -6,7 +6,7 @@
  * same targets wait for that answer instead of asking again. Connections longer than a page
  * (100) and annotated tags are read in follow-up queries, batched the same way.
  */
-import { Deferred, Effect, Either, Exit, FiberId, Layer } from "effect"
+import { Array as Arr, Deferred, Effect, Either, Exit, FiberId, Layer } from "effect"
 import type { Scope } from "effect"
 import { checkRunsVerdict, checkSuitesVerdict, commitStatusVerdict } from "../domain/Status.ts"
 import type { SourceId, Target } from "../domain/Target.ts"
@@ -27,9 +27,6 @@ export const DEFAULT_BATCH_SIZE = 50
 
 /** Rounds of follow-up queries for one target (pages of 100): like REST's page limit. */
 const MAX_ROUNDS = 50
-
-const chunks = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 
 /**
  * The jobs in groups that may share a query: all together, or — when the credential depends on
@@ -158,7 +155,7 @@ export const makeBatcher = (
   const submit = (jobs: ReadonlyArray<readonly [Target, Deferred.Deferred<StateResult>]>): Effect.Effect<void> =>
     Effect.forEach(
       byOwner(jobs.map(([target, done]): Job => ({ ask: firstAsk(target), before: undefined, done })), perOwner)
-        .flatMap((group) => chunks(group, size)),
+        .flatMap((group) => Arr.chunksOf(group, size)),
       start,
       { discard: true }
     )
