@@ -4,7 +4,8 @@
  * A flag wins over the environment, which wins over the file. Secrets are `Redacted` from
  * the moment they are read and never come from the file.
  */
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Config, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"

@@ -6,7 +6,8 @@
  * The invocation rejects — so Lambda's Errors metric and alarms see it — when the configuration
  * or secret is bad or a check could not be delivered; it resolves whatever the CI states were.
  */
-import type { FileSystem, Path } from "@effect/platform"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import { Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
 import { fetchSecret } from "../config/SecretsManager.ts"
 import type { Credentials } from "../config/SecretsManager.ts"

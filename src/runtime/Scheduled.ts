@@ -3,7 +3,8 @@
  * from the environment, check every target, deliver, and fail loudly when a check could not be
  * delivered or the configuration is bad, so the scheduler's own error reporting sees it.
  */
-import type { FileSystem, Path } from "@effect/platform"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import { Data, Effect } from "effect"
 import type { ConfigError, Overrides } from "../config/Settings.ts"
 import { loadSettings } from "../config/Settings.ts"
