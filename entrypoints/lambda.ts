@@ -1,7 +1,33 @@
-/** AWS Lambda (nodejs22.x / nodejs24.x): the handler over Node's file system layers. */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+/** AWS Lambda (nodejs22.x / nodejs24.x): the handler over Node's file system. */
+import { SystemError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { makeHandler } from "../src/lambda/Handler.ts"
 
-export const handler = makeHandler(Layer.merge(NodeFileSystem.layer, NodePath.layer))
+/**
+ * The two file operations the handler uses — reading CONFIG_FILE or the App's key file, and
+ * looking for a configuration file — over node:fs/promises, loaded when first used (a handler
+ * configured by CONFIG never is). NodeFileSystem.layer would serve as well, but it imports
+ * node:fs, node:crypto and node:os at load: milliseconds of every cold start (`npm run bench`).
+ */
+const fsPromises = () => process.getBuiltinModule("node:fs/promises")
+
+const fileReads = FileSystem.layerNoop({
+  readFileString: (path) =>
+    Effect.tryPromise({
+      try: () => fsPromises().readFile(path, "utf8"),
+      catch: (cause) =>
+        new SystemError({
+          module: "FileSystem",
+          method: "readFileString",
+          reason: (cause as NodeJS.ErrnoException).code === "ENOENT" ? "NotFound" : "Unknown",
+          pathOrDescriptor: path,
+          description: (cause as Error).message,
+          cause
+        })
+    }),
+  exists: (path) => Effect.promise(() => fsPromises().access(path).then(() => true, () => false))
+})
+
+export const handler = makeHandler(Layer.merge(fileReads, NodePath.layer))

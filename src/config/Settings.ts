@@ -15,13 +15,12 @@ import type { Shard } from "../domain/Shard.ts"
 import { parseShard } from "../domain/Shard.ts"
 import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
-import { tokenProvider } from "../github/AppAuth.ts"
+import { nodeCrypto, tokenProvider } from "../github/AppAuth.ts"
 import { GitHubClient, GitHubConfig } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
 import { VERSION } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
 import { DatadogSite, isHttpUrl, parseConfig, privateKeyPlaces, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
-import { createPrivateKey } from "node:crypto"
 import { Schema } from "effect"
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{
@@ -291,7 +290,7 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
       }
     }
     const pem = Redacted.make(unescapePem(Redacted.value(key.pem)))
-    const valid = Either.try(() => createPrivateKey(Redacted.value(pem)).asymmetricKeyType === "rsa")
+    const valid = Either.try(() => nodeCrypto().createPrivateKey(Redacted.value(pem)).asymmetricKeyType === "rsa")
     if (Either.isLeft(valid) || !valid.right) {
       return { app: undefined, problems: [`github_app: the private key from ${key.from} is not a PEM RSA private key (as GitHub issues it)`] }
     }

@@ -87,13 +87,16 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
           new Error("no Datadog API key: set secret_id (a secret with datadog_api_key) or DD_API_KEY")
         )
       }
+      // The JSON logger is part of the runtime, so an invocation builds no layer of its own.
       const runtime: Runtime = ManagedRuntime.make(
-        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, { _tag: "Datadog" }, "json"))
+        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, { _tag: "Datadog" }, "json")).pipe(
+          Layer.provideMerge(jsonLogs(settings.file.log_level))
+        )
       )
       const prepared = { settings, runtime }
       warm.set(shard ?? "", prepared)
       return prepared
-    }).pipe(Effect.provide(platform))
+    })
 
   return async (event: unknown, context: LambdaContext): Promise<LambdaResult> => {
     const shard = shardOf(event)
@@ -101,7 +104,8 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
       prepare(shard).pipe(
         Effect.tapError((e) => Effect.logError(`configuration failed: ${e.message}`)),
         Effect.mapError((e) => new Error(e.message)),
-        Effect.provide(jsonLogs(undefined))
+        // One layer for what `prepare` needs: each layer built costs a cold start milliseconds.
+        Effect.provide(Layer.merge(platform, jsonLogs(undefined)))
       )
     )
     const { settings, runtime } = prepared
@@ -127,8 +131,7 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
               requestId: context.awsRequestId ?? ""
             })
           )
-        ),
-        Effect.provide(jsonLogs(settings.file.log_level))
+        )
       )
     ).catch(async (e: unknown) => {
       // A runtime whose layers failed to build stays failed: build it again next time.

@@ -354,6 +354,19 @@ describe.concurrent("Lambda: configuration", () => {
     expect(dd.checks.filter((c) => targetOf(c) === "acme/red@main").map((c) => [c.check, c.status])).toEqual([["acme.ci", 1]])
   })
 
+  it("a CONFIG_FILE that does not exist: the invocation rejects naming the file, asks nothing of anyone", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const configFile = join(writeConfig("repos: []"), "..", "missing.yml")
+    const out = await invoke({ configFile, github: gh.url, datadog: dd.url, secrets: sm.url })
+    expect(out.code).toBe(1)
+    expect(rejection(out.invocations[0])).toContain(`invalid configuration (${configFile})`)
+    expect(rejection(out.invocations[0])).toContain("file not found")
+    expect(sm.requests).toHaveLength(0)
+    expectNothingSent(gh, dd)
+  })
+
   it("no secret_id and no DD_API_KEY: the invocation rejects saying there is no Datadog key, sends nothing", async () => {
     const gh = await github({ token: TOKEN, repos: REPOS })
     const dd = await datadog({ apiKey: KEY })
