@@ -7,6 +7,7 @@
 //            esbuild keeps (563 KB with esbuild, ≈ 360 KB with Rollup; the parse and compile of
 //            those bytes is most of the import time on a cold start). `--metafile` writes
 //            dist/lambda/index.meta.json: the bytes each module leaves in the bundle.
+//   floor  → dist/bench/effect-floor.mjs, the benchmark's least Effect handler, bundled the same way.
 // Usage: node scripts/build.mjs [cli|lambda|all] [--metafile]
 import { nodeResolve } from "@rollup/plugin-node-resolve"
 import { build, transform } from "esbuild"
@@ -70,9 +71,10 @@ const minify = {
   }
 }
 
-const buildLambda = async () => {
+/** One ESM file for the Lambda runtime from `input`, written to `out` (both relative to the root). */
+const rollupBundle = async (input, out) => {
   const bundle = await rollup({
-    input: path.join(root, "entrypoints/lambda.ts"),
+    input: path.join(root, input),
     external: (id) => id.startsWith("node:") || id.startsWith("@aws-sdk/"),
     plugins: [
       withoutFastCheck,
@@ -87,10 +89,16 @@ const buildLambda = async () => {
   })
   const { output } = await bundle.generate({ format: "es", plugins: [minify] })
   await bundle.close()
-  const outfile = path.join(root, "dist/lambda/index.mjs")
+  const outfile = path.join(root, out)
   mkdirSync(path.dirname(outfile), { recursive: true })
   const [chunk] = output
   writeFileSync(outfile, chunk.code)
+  return chunk
+}
+
+const buildLambda = async () => {
+  const chunk = await rollupBundle("entrypoints/lambda.ts", "dist/lambda/index.mjs")
+  const outfile = path.join(root, "dist/lambda/index.mjs")
   const bytes = Buffer.byteLength(chunk.code)
   if (metafile) {
     // esbuild's metafile shape (outputs → inputs → bytesInOutput), so bench/run.mjs and
@@ -110,8 +118,13 @@ const buildLambda = async () => {
   }
 }
 
-const builders = { cli: buildCli, lambda: buildLambda }
-for (const name of which === "all" ? Object.keys(builders) : [which]) {
+const buildFloor = async () => {
+  const chunk = await rollupBundle("bench/effect-floor-handler.ts", "dist/bench/effect-floor.mjs")
+  console.error(`dist/bench/effect-floor.mjs: ${(Buffer.byteLength(chunk.code) / 1024).toFixed(0)} KB`)
+}
+
+const builders = { cli: buildCli, lambda: buildLambda, floor: buildFloor }
+for (const name of which === "all" ? ["cli", "lambda"] : [which]) {
   const run = builders[name]
   if (!run) throw new Error(`unknown build target ${name}; use cli, lambda or all`)
   await run()
