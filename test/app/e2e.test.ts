@@ -52,6 +52,24 @@ const statusOf = (dd: FakeDatadog, repo: string) => dd.checks.filter((c) => c.ta
 const accessTokenRequests = (gh: FakeGitHub) => gh.requests.filter((r) => r.method === "POST" && r.path.endsWith("/access_tokens")).length
 
 describe("run --once with a GitHub App (no GITHUB_TOKEN)", () => {
+  it.each(["deno", "bun"] as const)("%s signs the App's JWT too (node:crypto through process.getBuiltinModule)", async (runtime) => {
+    const gh = await github()
+    const dd = await datadog()
+    const bin = join(root, "node_modules", ".bin", runtime)
+    const args = runtime === "deno" ? ["run", "-A", "entrypoints/cli.ts"] : ["entrypoints/cli.ts"]
+    const r = await runProcess(bin, [...args, "run", "--once", "--config", config()], {
+      cwd: root,
+      timeoutMs: 60_000,
+      env: { GITHUB_APP_PRIVATE_KEY: privateKey, GITHUB_API_URL: gh.url, DD_API_KEY: KEY, DD_API_URL: dd.url }
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(gh.jwtRejections).toEqual([])
+    expect(accessTokenRequests(gh)).toBe(2)
+    expect(statusOf(dd, "api")).toEqual([0])
+    expect(statusOf(dd, "dotfiles")).toEqual([1])
+    expectNoSecrets(r, gh)
+  }, 90_000)
+
   it("the key from GITHUB_APP_PRIVATE_KEY: each owner's installation, not installed is status 3 for that target only", async () => {
     const gh = await github()
     const dd = await datadog()
