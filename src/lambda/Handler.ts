@@ -57,6 +57,12 @@ export const shardOf = (event: unknown): string | undefined =>
 export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.Path>) => {
   /** Per shard (several schedules may call one function with different shards). */
   const warm = new Map<string, { readonly settings: Settings; readonly runtime: Runtime }>()
+  /**
+   * What reading the settings needs (files, paths, JSON logs), for the container's life: built
+   * on first use and never torn down, where `Effect.provide` of a layer would build and close
+   * it on every invocation (closing it alone took ≈ 12 ms of a cold start).
+   */
+  const base = ManagedRuntime.make(Layer.merge(platform, jsonLogs(undefined)))
 
   /**
    * Settings with credentials (env, or the secret when `secret_id` is set), and their runtime.
@@ -100,12 +106,10 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
 
   return async (event: unknown, context: LambdaContext): Promise<LambdaResult> => {
     const shard = shardOf(event)
-    const prepared = await Effect.runPromise(
+    const prepared = await base.runPromise(
       prepare(shard).pipe(
         Effect.tapError((e) => Effect.logError(`configuration failed: ${e.message}`)),
-        Effect.mapError((e) => new Error(e.message)),
-        // One layer for what `prepare` needs: each layer built costs a cold start milliseconds.
-        Effect.provide(Layer.merge(platform, jsonLogs(undefined)))
+        Effect.mapError((e) => new Error(e.message))
       )
     )
     const { settings, runtime } = prepared
@@ -142,7 +146,7 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
     if (result.delivery.failures.length > 0) {
       const reasons = [...new Set(result.delivery.failures.map((f) => f.reason))].join("; ")
       const count = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
-      await Effect.runPromise(Effect.logError(`${count} checks not delivered: ${reasons}`).pipe(Effect.provide(jsonLogs(undefined))))
+      await base.runPromise(Effect.logError(`${count} checks not delivered: ${reasons}`))
       throw new Error(`${count} of ${result.results.length + 1} checks were not delivered: ${reasons}`)
     }
     return {
