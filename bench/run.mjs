@@ -152,7 +152,7 @@ const coldStartSection = async () => {
   heading("2. Lambda cold start on Node 24: spawn → import → first invocation (fresh process each)")
   ensureNode24()
   const version = spawnSync(node24, ["--version"], { encoding: "utf8" }).stdout.trim()
-  build("lambda")
+  if (only.length > 0 && !only.includes("bundle")) build("lambda") // else section 1 has just built it
   build("floor")
   const github = await fakeGitHub()
   const datadog = await fakeDatadog()

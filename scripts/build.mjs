@@ -8,7 +8,7 @@
 //            those bytes is most of the import time on a cold start). `--metafile` writes
 //            dist/lambda/index.meta.json: the bytes each module leaves in the bundle.
 //   floor  → dist/bench/effect-floor.mjs, the benchmark's least Effect handler, bundled the same way.
-// Usage: node scripts/build.mjs [cli|lambda|all] [--metafile]
+// Usage: node scripts/build.mjs [cli|lambda|floor|all] [--metafile]   (all: cli and lambda)
 import { nodeResolve } from "@rollup/plugin-node-resolve"
 import { build, transform } from "esbuild"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -71,7 +71,10 @@ const minify = {
   }
 }
 
-/** One ESM file for the Lambda runtime from `input`, written to `out` (both relative to the root). */
+/**
+ * One ESM file for the Lambda runtime from `input`, written to `out` (both relative to the
+ * root); prints its size and returns Rollup's chunk.
+ */
 const rollupBundle = async (input, out) => {
   const bundle = await rollup({
     input: path.join(root, input),
@@ -93,13 +96,13 @@ const rollupBundle = async (input, out) => {
   mkdirSync(path.dirname(outfile), { recursive: true })
   const [chunk] = output
   writeFileSync(outfile, chunk.code)
+  console.error(`${out}: ${(Buffer.byteLength(chunk.code) / 1024).toFixed(0)} KB`)
   return chunk
 }
 
 const buildLambda = async () => {
-  const chunk = await rollupBundle("entrypoints/lambda.ts", "dist/lambda/index.mjs")
-  const outfile = path.join(root, "dist/lambda/index.mjs")
-  const bytes = Buffer.byteLength(chunk.code)
+  const out = "dist/lambda/index.mjs"
+  const chunk = await rollupBundle("entrypoints/lambda.ts", out)
   if (metafile) {
     // esbuild's metafile shape (outputs → inputs → bytesInOutput), so bench/run.mjs and
     // https://esbuild.github.io/analyze/ read it. A module's bytes: what Rollup kept of it,
@@ -110,18 +113,13 @@ const buildLambda = async () => {
       const small = await transform(m.code, { minify: true, target: "node22" })
       inputs[path.relative(root, id).replace(/^\0/, "")] = { bytesInOutput: Buffer.byteLength(small.code) }
     }
-    const file = outfile.replace(/\.mjs$/, ".meta.json")
-    writeFileSync(file, JSON.stringify({ inputs, outputs: { "dist/lambda/index.mjs": { bytes, inputs } } }))
-    console.error(`dist/lambda/index.mjs: ${(bytes / 1024).toFixed(0)} KB (metafile: ${path.relative(root, file)})`)
-  } else {
-    console.error(`dist/lambda/index.mjs: ${(bytes / 1024).toFixed(0)} KB`)
+    const file = out.replace(/\.mjs$/, ".meta.json")
+    writeFileSync(path.join(root, file), JSON.stringify({ inputs, outputs: { [out]: { bytes: Buffer.byteLength(chunk.code), inputs } } }))
+    console.error(`metafile: ${file}`)
   }
 }
 
-const buildFloor = async () => {
-  const chunk = await rollupBundle("bench/effect-floor-handler.ts", "dist/bench/effect-floor.mjs")
-  console.error(`dist/bench/effect-floor.mjs: ${(Buffer.byteLength(chunk.code) / 1024).toFixed(0)} KB`)
-}
+const buildFloor = () => rollupBundle("bench/effect-floor-handler.ts", "dist/bench/effect-floor.mjs")
 
 const builders = { cli: buildCli, lambda: buildLambda, floor: buildFloor }
 for (const name of which === "all" ? ["cli", "lambda"] : [which]) {
