@@ -2,8 +2,10 @@
  * The GitHub REST client: base URL, auth, API version, a per-request timeout, a bound on
  * requests in flight, pagination over `Link`, typed errors, and every body decoded by a Schema.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Clock, Context, Duration, Effect, FiberRef, identity, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
@@ -109,8 +111,29 @@ const classify = (
   if (status >= 500) {
     return new GitHubError({ reason: "server_error", status, detail: `GitHub server error (${status}${quoted})` })
   }
+  if (status >= 300 && status < 400 && response.headers["location"]) {
+    return new GitHubError({ reason: "unexpected_response", status, detail: unfollowedRedirect(response) })
+  }
   return new GitHubError({ reason: "unexpected_response", status, detail: `unexpected answer ${status}${quoted}` })
 }
+
+/** Why a redirect was not followed, naming where it points by origin and path (a query could carry anything). */
+const unfollowedRedirect = (response: HttpClientResponse.HttpClientResponse): string => {
+  let target: URL
+  try {
+    target = new URL(response.headers["location"] ?? "", response.request.url)
+  } catch {
+    return `GitHub redirected (${response.status}) to an invalid URL`
+  }
+  const where = `${target.origin}${target.pathname}`
+  return target.origin === new URL(response.request.url).origin
+    ? `GitHub redirected (${response.status}) to ${where} after ${MAX_REDIRECTS} redirects already: not followed`
+    : `GitHub redirected (${response.status}) to ${where}, off the API's host: not followed, so the token is not sent there`
+}
+
+/** The redirects GitHub answers a renamed or transferred repository with. */
+const REDIRECTS = new Set([301, 302, 307, 308])
+const MAX_REDIRECTS = 5
 
 const decodeFailure = (path: string, error: ParseResult.ParseError) =>
   new GitHubError({
@@ -296,8 +319,32 @@ const make = Effect.gen(function*() {
       )
       return withHeaders
     }),
+    // Redirects are followed below, alike on every runtime and transport: fetch hands them over.
+    HttpClient.transformResponse(Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" })),
     HttpClient.withTracerPropagation(false)
   )
+
+  /**
+   * Sends a GET, following GitHub's redirects (a renamed or transferred repository answers 301
+   * with its new `/repositories/{id}/…` URL) within the API's origin only: the token is never
+   * sent to another host. `fetch` follows redirects itself; node:http (the Lambda's) does not.
+   */
+  const executeFollowing = (
+    request: HttpClientRequest.HttpClientRequest,
+    hops = 0
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+    Effect.flatMap(client.execute(request), (response) => {
+      const location = response.headers["location"]
+      if (!REDIRECTS.has(response.status) || location === undefined || hops >= MAX_REDIRECTS) return Effect.succeed(response)
+      let next: URL
+      try {
+        next = new URL(location, request.url)
+      } catch {
+        return Effect.succeed(response)
+      }
+      if (next.origin !== origin) return Effect.succeed(response)
+      return executeFollowing(HttpClientRequest.setUrl(request, next.href), hops + 1)
+    })
 
   /** The request with the credential's token, if any. */
   const authorized = (request: HttpClientRequest.HttpClientRequest, credential: Option.Option<Credential>) =>
@@ -389,7 +436,7 @@ const make = Effect.gen(function*() {
         cached ? HttpClientRequest.setHeader("if-none-match", cached.etag) : identity,
         (r) => authorized(r, credential)
       )
-      const response = yield* client.execute(request).pipe(
+      const response = yield* executeFollowing(request).pipe(
         Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
       )
       yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, notModified: s.notModified + (response.status === 304 ? 1 : 0) }))

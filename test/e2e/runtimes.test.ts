@@ -60,7 +60,9 @@ const repos: Record<string, RefSpec> = {
       i === 120 ? { name: "lint", conclusion: "failure", html_url: "https://github.com/acme/api/runs/121" } : { name: `unit ${i + 1}` })
   }
 }
-const targets = ["acme/green@main", "acme/red@main", "acme/pending@main", "acme/api@release/v2", "acme/ghost@main"]
+/** acme/old-red was renamed acme/red: GitHub answers 301, which every runtime must follow. */
+const renamed = { "acme/old-red": "acme/red" }
+const targets = ["acme/green@main", "acme/red@main", "acme/pending@main", "acme/api@release/v2", "acme/ghost@main", "acme/old-red@main"]
 const configText = JSON.stringify({
   tags: { team: "platform" },
   repos: targets.map((key) => {
@@ -84,7 +86,7 @@ describe("the same run --once on Node, Deno and Bun", () => {
   const results = {} as Record<Runtime, CliResult>
 
   beforeAll(async () => {
-    gh = await startFakeGitHub({ token: TOKEN, repos, pageSizeCap: 100 })
+    gh = await startFakeGitHub({ token: TOKEN, repos, pageSizeCap: 100, renamed })
     servers.push(gh)
     const file = writeConfig(configText)
     await Promise.all(runtimes.map(async (runtime) => {
@@ -102,7 +104,7 @@ describe("the same run --once on Node, Deno and Bun", () => {
   it.each(runtimes)("%s exits 0 and says every check was sent", (runtime) => {
     const r = results[runtime]
     expect(r.code, `${runtime}:\n${r.stderr}`).toBe(0)
-    expect(r.stderr).toMatch(/sent 6 of 6 checks to Datadog .*: 2 OK, 2 failing, 1 unknown/)
+    expect(r.stderr).toMatch(/sent 7 of 7 checks to Datadog .*: 2 OK, 3 failing, 1 unknown/)
   })
 
   it("Node delivers the expected checks (the reference the others are compared with)", () => {
@@ -115,8 +117,11 @@ describe("the same run --once on Node, Deno and Bun", () => {
       "acme/pending@main": 0,
       "acme/api@release/v2": 1,
       "acme/ghost@main": 3,
+      "acme/old-red@main": 1,
       "github_ci_monitor.up": 0
     })
+    // Followed to acme/red's data (else it would be 3), and reported under the name configured.
+    expect(checks.find((c) => tag(c, "repo") === "old-red")?.message).toContain("e2e (timed_out) https://github.com/acme/red/runs/9")
     const api = checks.find((c) => tag(c, "ref") === "release/v2")
     expect(api?.message).toContain("lint (failure) https://github.com/acme/api/runs/121")
   })

@@ -298,6 +298,38 @@ describe.concurrent("GitHub faults through the real CLI", () => {
   })
 })
 
+describe.concurrent("GitHub's redirects through the real CLI (fetch hands them over; the client decides)", () => {
+  it("a renamed repository (301 to /repositories/{id}/…): followed with the token, the real status reported", async () => {
+    const gh = await github({ token: TOKEN, repos: trioRepos(red), renamed: { "acme/old-name": "acme/faulty" } })
+    const target = repo("acme/old-name@main")
+    const { checks } = await runOnce(gh.url, [target])
+    expect(checks.at("acme/old-name@main").status).toBe(1)
+    expect(gh.requests.filter((r) => r.path.startsWith("/repos/acme/old-name/")).map((r) => r.headers["authorization"]))
+      .toEqual(Array(3).fill(`Bearer ${TOKEN}`))
+  })
+
+  it("a redirect loop: given up after 5 redirects, status 3 saying so, the others correct", async () => {
+    const gh = await github({ token: TOKEN, repos: trioRepos() })
+    gh.setFault("acme/faulty@main:status", { status: 302, headers: { location: `${gh.url}${pathOf("acme/faulty@main", "status")}` } })
+    const { checks } = await runOnce(gh.url, trio)
+    expect(checks.at("acme/faulty@main").status).toBe(3)
+    expect(checks.at("acme/faulty@main").message).toContain("after 5 redirects already: not followed")
+    expect(requestsTo(gh, "acme/faulty@main", "status")).toHaveLength(6)
+    expect(checks.at("acme/green@main").status).toBe(0)
+  })
+
+  it("a redirect to another host: not followed, the token is not sent there, status 3 naming where it pointed", async () => {
+    const elsewhere = await github({ repos: trioRepos() })
+    const gh = await github({ token: TOKEN, repos: trioRepos() })
+    gh.setFault("acme/faulty@main:check-runs", { status: 307, headers: { location: `${elsewhere.url}${pathOf("acme/faulty@main", "check-runs")}` } })
+    const { checks } = await runOnce(gh.url, trio)
+    expect(elsewhere.requests).toEqual([])
+    expect(checks.at("acme/faulty@main").status).toBe(3)
+    expect(checks.at("acme/faulty@main").message).toContain(`GitHub redirected (307) to ${elsewhere.url}/repos/acme/faulty/commits/main/check-runs, off the API's host`)
+    expect(checks.at("acme/red@main").status).toBe(1)
+  })
+})
+
 // ---------------------------------------------------------------------------------------------
 // The client under the TestClock: waits and retries without sleeping for real.
 

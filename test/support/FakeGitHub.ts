@@ -82,6 +82,12 @@ export interface FakeGitHubOptions {
   rateLimitHeaders?: boolean
   /** The web host in `html_url`s (default https://github.com). */
   webUrl?: string
+  /**
+   * Repositories renamed or transferred, key "old-owner/old-name" → "owner/name": like GitHub,
+   * a request by the old name answers 301 Moved Permanently, `Location` the same request by the
+   * repository's id (`/repositories/{id}/…`, query kept).
+   */
+  renamed?: Record<string, string>
 }
 export interface FakeGitHubApp {
   id: number
@@ -433,6 +439,12 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     const repo = named?.repo ?? decode(groups["repo"] ?? "")
     const ref = decode(groups["ref"] ?? "")
     const endpoint = groups["endpoint"] ?? "status"
+    const movedTo = named ? undefined : Object.entries(options.renamed ?? {}).find(([old]) => old.toLowerCase() === `${owner}/${repo}`.toLowerCase())?.[1]
+    if (movedTo !== undefined) {
+      const [newOwner = "", newRepo = ""] = movedTo.split("/")
+      const location = `${fake.url}${basePath}/repositories/${repoOf(newOwner, newRepo).id}/commits/${encodeURIComponent(ref)}/${endpoint}${url.search}`
+      return reply(301, { message: "Moved Permanently", url: location, documentation_url: "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects" }, { location })
+    }
 
     const page = url.searchParams.get("page")
     const target = `${owner}/${repo}@${ref}:${endpoint}`
