@@ -167,8 +167,10 @@ const coldStartSection = async () => {
     { name: "node floor (empty handler)", module: "bench/empty-handler.mjs" },
     { name: "baseline (plain fetch)", module: "bench/baseline-handler.mjs" },
     { name: "effect (dist/lambda)", module: "dist/lambda/index.mjs" },
-    // The baseline's job in Effect + Schema + FetchHttpClient and nothing else: what any Effect handler costs.
-    { name: "effect floor (bench/effect-floor-handler.ts)", module: "dist/bench/effect-floor.mjs" }
+    // The baseline's job in Effect + Schema + the handler's HTTP client and nothing else: what any Effect handler costs.
+    { name: "effect floor (bench/effect-floor-handler.ts)", module: "dist/bench/effect-floor.mjs" },
+    // The baseline over node:http, the handler's transport: how much of the baseline is fetch's own start.
+    { name: "baseline over node:http (reference)", module: "bench/baseline-http-handler.mjs" }
   ]
   const once = async (v) => {
     const r = await spawnTimed(node24, ["bench/invoke.mjs", v.module], { env, marker: "BENCH_RESULT" })
@@ -205,13 +207,15 @@ const coldStartSection = async () => {
       ["variant", "runs", "wall median", "wall p90", "boot", "import", "invoke", "exit"],
       rows.map((r) => [r.name, r.runs, ms(r.medianMs), ms(r.p90Ms), ms(r.bootMs), ms(r.importMs), ms(r.invokeMs), ms(r.exitMs)])
     )
-    const [, baseline, effect, floor] = rows
+    const [, baseline, effect, floor, overHttp] = rows
     const ratio = effect.medianMs / baseline.medianMs
     const floorRatio = floor.medianMs / baseline.medianMs
+    const httpRatio = effect.medianMs / overHttp.medianMs
     console.log(`\n  ratio effect / baseline (wall median) = ${ratio.toFixed(2)}×   goal ≤ ${GOALS.coldRatio}× ${mark(ratio <= GOALS.coldRatio)}`)
     console.log(`  ratio effect floor / baseline = ${floorRatio.toFixed(2)}× (the least an Effect handler doing this job costs here)`)
+    console.log(`  ratio effect / baseline over node:http = ${httpRatio.toFixed(2)}× (both on the same transport)`)
     console.log(`  fake GitHub answered ${github.stats.requests} requests, fake Datadog took ${datadog.stats.posts} POSTs / ${datadog.stats.checks} checks`)
-    results.coldStart = { node: version, runs: settings.coldRuns, variants: rows, ratio, floorRatio, goalRatio: GOALS.coldRatio }
+    results.coldStart = { node: version, runs: settings.coldRuns, variants: rows, ratio, floorRatio, httpRatio, goalRatio: GOALS.coldRatio }
   } finally {
     await github.close()
     await datadog.close()

@@ -1,6 +1,7 @@
 /** AWS Lambda (nodejs22.x / nodejs24.x): the handler over Node's file system. */
 import { SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { Effect, Layer } from "effect"
 import { makeHandler } from "../src/lambda/Handler.ts"
@@ -30,4 +31,14 @@ const fileReads = FileSystem.layerNoop({
   exists: (path) => Effect.promise(() => fsPromises().access(path).then(() => true, () => false))
 })
 
-export const handler = makeHandler(Layer.merge(fileReads, NodePath.layer))
+/**
+ * GitHub and Datadog over node:http(s) rather than fetch: fetch's first call loads and compiles
+ * undici, the largest part of a cold start's first invocation (`npm run bench`), and the AWS SDK
+ * loads node:https anyway. Connections are kept alive between requests, as Node's global agent
+ * does (NodeHttpClient's own agent would not). It follows no redirect: the GitHub client does.
+ */
+const http = NodeHttpClient.layerWithoutAgent.pipe(
+  Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true, scheduling: "lifo", timeout: 5000 }))
+)
+
+export const handler = makeHandler(Layer.merge(fileReads, NodePath.layer), http)

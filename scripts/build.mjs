@@ -43,14 +43,42 @@ const buildCli = async () => {
 }
 
 /**
- * Schema's Arbitrary support pulls in fast-check (≈ 45 KB) though the handler never generates
- * test data: the Lambda bundle gets an empty module in its place. The Lambda tests run this very
- * bundle, so a use of it at run time would fail there.
+ * Packages imported but never used by the handler get an empty module in their place:
+ * - fast-check (≈ 45 KB), for Schema's Arbitrary support: the handler generates no test data;
+ * - undici (CommonJS, which Rollup would not even convert), for NodeHttpClient's undici client:
+ *   the handler uses its node:http client.
+ * The Lambda tests run this very bundle, so a use of either at run time would fail there.
  */
-const withoutFastCheck = {
-  name: "without-fast-check",
-  resolveId: (id) => (id === "fast-check" ? "\0fast-check" : null),
-  load: (id) => (id === "\0fast-check" ? "export {}" : null)
+const unused = new Set(["fast-check", "undici"])
+const withoutUnused = {
+  name: "without-unused",
+  resolveId: (id) => (unused.has(id) ? `\0unused:${id}` : null),
+  load: (id) => (id.startsWith("\0unused:") ? "export {}" : null)
+}
+
+/**
+ * Node's built-in modules, taken with `process.getBuiltinModule` instead of an ESM import. An
+ * ESM import of a built-in builds a facade that reads every export once, getters included:
+ * node:http's `WebSocket`, `CloseEvent` and `MessageEvent` getters then load undici, tens of
+ * milliseconds of a cold start for a handler that never uses them (`npm run bench`). Each
+ * built-in here exports the plain values the module has on the Node that builds; a getter, or a
+ * name the module lacks, fails the build rather than the Lambda.
+ */
+const builtinsWithoutFacade = {
+  name: "builtins-without-facade",
+  resolveId: (id) => (id.startsWith("node:") ? { id: `\0builtin:${id}`, moduleSideEffects: false } : null),
+  load: (id) => {
+    if (!id.startsWith("\0builtin:")) return null
+    const name = id.slice("\0builtin:".length)
+    const plain = Object.entries(Object.getOwnPropertyDescriptors(process.getBuiltinModule(name)))
+      .filter(([key, d]) => !d.get && /^[A-Za-z_$][\w$]*$/.test(key) && key !== "default")
+      .map(([key]) => key)
+    return [
+      `const m = process.getBuiltinModule(${JSON.stringify(name)})`,
+      "export default m",
+      ...plain.map((key) => `export const ${key} = m.${key}`)
+    ].join("\n")
+  }
 }
 
 /** Relative imports carry `.ts` (RUNTIMES.md): esbuild strips the types, module by module. */
@@ -78,15 +106,18 @@ const minify = {
 const rollupBundle = async (input, out) => {
   const bundle = await rollup({
     input: path.join(root, input),
-    external: (id) => id.startsWith("node:") || id.startsWith("@aws-sdk/"),
+    external: (id) => id.startsWith("@aws-sdk/"),
     plugins: [
-      withoutFastCheck,
+      withoutUnused,
+      builtinsWithoutFacade,
       nodeResolve({ extensions: [".ts", ".mjs", ".js", ".json"], exportConditions: ["node"], preferBuiltins: true }),
       typescript
     ],
     onwarn: (warning, warn) => {
       // Schema reads `FastCheck.array` and the like off the empty module above: undefined, unused.
       if (warning.code === "MISSING_EXPORT" && /effect\/dist\/esm\/FastCheck\.js$/.test(warning.exporter ?? "")) return
+      // NodeHttpClient's undici client reads `Agent` and the like off it: undefined, unused.
+      if (warning.code === "MISSING_EXPORT" && /platform-node\/dist\/esm\/Undici\.js$/.test(warning.exporter ?? "")) return
       warn(warning)
     }
   })
@@ -100,26 +131,31 @@ const rollupBundle = async (input, out) => {
   return chunk
 }
 
-const buildLambda = async () => {
-  const out = "dist/lambda/index.mjs"
-  const chunk = await rollupBundle("entrypoints/lambda.ts", out)
-  if (metafile) {
-    // esbuild's metafile shape (outputs → inputs → bytesInOutput), so bench/run.mjs and
-    // https://esbuild.github.io/analyze/ read it. A module's bytes: what Rollup kept of it,
-    // minified on its own (its top-level names are not shortened there, so a little high).
-    const inputs = {}
-    for (const [id, m] of Object.entries(chunk.modules)) {
-      if (!m.code) continue
-      const small = await transform(m.code, { minify: true, target: "node22" })
-      inputs[path.relative(root, id).replace(/^\0/, "")] = { bytesInOutput: Buffer.byteLength(small.code) }
-    }
-    const file = out.replace(/\.mjs$/, ".meta.json")
-    writeFileSync(path.join(root, file), JSON.stringify({ inputs, outputs: { [out]: { bytes: Buffer.byteLength(chunk.code), inputs } } }))
-    console.error(`metafile: ${file}`)
+/**
+ * With `--metafile`, esbuild's metafile shape (outputs → inputs → bytesInOutput) next to the
+ * bundle, so bench/run.mjs and https://esbuild.github.io/analyze/ read it. A module's bytes:
+ * what Rollup kept of it, minified on its own (its top-level names are not shortened there, so
+ * a little high).
+ */
+const writeMetafile = async (chunk, out) => {
+  const inputs = {}
+  for (const [id, m] of Object.entries(chunk.modules)) {
+    if (!m.code) continue
+    const small = await transform(m.code, { minify: true, target: "node22" })
+    inputs[path.relative(root, id).replace(/^\0/, "")] = { bytesInOutput: Buffer.byteLength(small.code) }
   }
+  const file = out.replace(/\.mjs$/, ".meta.json")
+  writeFileSync(path.join(root, file), JSON.stringify({ inputs, outputs: { [out]: { bytes: Buffer.byteLength(chunk.code), inputs } } }))
+  console.error(`metafile: ${file}`)
 }
 
-const buildFloor = () => rollupBundle("bench/effect-floor-handler.ts", "dist/bench/effect-floor.mjs")
+const rollupTarget = (input, out) => async () => {
+  const chunk = await rollupBundle(input, out)
+  if (metafile) await writeMetafile(chunk, out)
+}
+
+const buildLambda = rollupTarget("entrypoints/lambda.ts", "dist/lambda/index.mjs")
+const buildFloor = rollupTarget("bench/effect-floor-handler.ts", "dist/bench/effect-floor.mjs")
 
 const builders = { cli: buildCli, lambda: buildLambda, floor: buildFloor }
 for (const name of which === "all" ? ["cli", "lambda"] : [which]) {

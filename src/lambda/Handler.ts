@@ -7,8 +7,9 @@
  * or secret is bad or a check could not be delivered; it resolves whatever the CI states were.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Path from "@effect/platform/Path"
-import { Effect, Layer, Logger, ManagedRuntime, Option } from "effect"
+import { Cause, Context, Data, Effect, Exit, FiberRef, HashSet, Layer, Logger, ManagedRuntime, Option } from "effect"
 import { fetchSecret } from "../config/SecretsManager.ts"
 import type { Credentials } from "../config/SecretsManager.ts"
 import type { Settings } from "../config/Settings.ts"
@@ -44,34 +45,43 @@ const withCredentials = (s: Settings, c: Credentials): Settings => ({
   datadog: { ...s.datadog, apiKey: Option.some(c.datadogApiKey) }
 })
 
-/** One JSON object per line, which CloudWatch Logs Insights can query. */
-const jsonLogs = (level: string | undefined) =>
-  Layer.merge(Logger.json, Logger.minimumLogLevel(parseLogLevel(level)))
-
-type Runtime = ManagedRuntime.ManagedRuntime<StatusSources | Sink | TargetList, never>
+/**
+ * One JSON object per line, which CloudWatch Logs Insights can query: Effect's JSON logger in
+ * place of its default one, set on the fiber rather than by a layer (`Logger.json` is a layer
+ * of layers, ≈ 12 ms of a cold start to build: `npm run bench`).
+ */
+const jsonConsole = Logger.withConsoleLog(Logger.jsonLogger)
+const withJsonLogs = (level: string | undefined) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  self.pipe(
+    Effect.locallyWith(FiberRef.currentLoggers, (loggers) => HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), jsonConsole)),
+    Logger.withMinimumLogLevel(parseLogLevel(level))
+  )
 
 /** `{ "shard": "2/8" }` in the EventBridge rule's input: this invocation's part of the targets. */
 export const shardOf = (event: unknown): string | undefined =>
   typeof event === "object" && event !== null && "shard" in event && typeof event.shard === "string" ? event.shard : undefined
 
-export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.Path>) => {
-  /** Per shard (several schedules may call one function with different shards). */
-  const warm = new Map<string, { readonly settings: Settings; readonly runtime: Runtime }>()
-  /**
-   * What reading the settings needs (files, paths, JSON logs), for the container's life: built
-   * on first use and never torn down, where `Effect.provide` of a layer would build and close
-   * it on every invocation (closing it alone took ≈ 12 ms of a cold start).
-   */
-  const base = ManagedRuntime.make(Layer.merge(platform, jsonLogs(undefined)))
+/** The settings a runtime was built with. */
+class CurrentSettings extends Context.Tag("github-ci-monitor/lambda/CurrentSettings")<CurrentSettings, Settings>() {}
+
+/** The configuration or the secret could not be read: the invocation rejects with this message. */
+class NotConfigured extends Data.TaggedError("NotConfigured")<{ readonly message: string }> {}
+
+type Runtime = ManagedRuntime.ManagedRuntime<CurrentSettings | StatusSources | Sink | TargetList, NotConfigured>
+
+export const makeHandler = (
+  platform: Layer.Layer<FileSystem.FileSystem | Path.Path>,
+  /** The HTTP client for GitHub and Datadog (`fetch` unless given). */
+  http?: Layer.Layer<HttpClient.HttpClient>
+) => {
+  const services = http ? Layer.merge(platform, http) : platform
 
   /**
-   * Settings with credentials (env, or the secret when `secret_id` is set), and their runtime.
-   * The secret is read before whole owners are listed, so discovery uses its token.
+   * Settings with credentials (env, or the secret when `secret_id` is set). The secret is read
+   * before whole owners are listed, so discovery uses its token.
    */
   const prepare = (shard: string | undefined) =>
     Effect.gen(function*() {
-      const cached = warm.get(shard ?? "")
-      if (cached) return cached
       const configPath = process.env["CONFIG_FILE"] || undefined
       const first = yield* loadSettings({ configPath, shard, discover: false })
       const secretId = first.file.secret_id
@@ -81,81 +91,98 @@ export const makeHandler = (platform: Layer.Layer<FileSystem.FileSystem | Path.P
           githubAppPrivateKey: first.github.app !== undefined && Option.isNone(first.github.app.privateKey)
         })
         : undefined
-      const base = yield* loadSettings({
-        configPath,
-        shard,
-        githubToken: credentials?.githubToken,
-        githubAppPrivateKey: credentials?.githubAppPrivateKey
-      })
+      // Read again only for what the first reading left out: the secret's credentials, whole owners.
+      const base = credentials === undefined && (first.owners ?? []).length === 0
+        ? first
+        : yield* loadSettings({
+          configPath,
+          shard,
+          githubToken: credentials?.githubToken,
+          githubAppPrivateKey: credentials?.githubAppPrivateKey
+        })
       const settings = credentials ? withCredentials(base, credentials) : base
       if (Option.isNone(settings.datadog.apiKey)) {
         return yield* Effect.fail(
           new Error("no Datadog API key: set secret_id (a secret with datadog_api_key) or DD_API_KEY")
         )
       }
-      // The JSON logger is part of the runtime, so an invocation builds no layer of its own.
-      const runtime: Runtime = ManagedRuntime.make(
-        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, { _tag: "Datadog" }, "json")).pipe(
-          Layer.provideMerge(jsonLogs(settings.file.log_level))
+      return settings
+    }).pipe(
+      Effect.tapError((e) => Effect.logError(`configuration failed: ${e.message}`)),
+      Effect.mapError((e) => new NotConfigured({ message: e.message })),
+      withJsonLogs(undefined)
+    )
+
+  /**
+   * Per shard (several schedules may call one function with different shards), one runtime for
+   * the container's life: its settings, then the cycle's layers over them. Built by the first
+   * invocation that uses it, then reused while warm; one that failed to build is dropped, so
+   * the next invocation reads the configuration and the secret again.
+   */
+  const warm = new Map<string, Runtime>()
+  const runtimeFor = (shard: string | undefined): Runtime => {
+    const cached = warm.get(shard ?? "")
+    if (cached) return cached
+    const runtime: Runtime = ManagedRuntime.make(
+      Layer.unwrapEffect(Effect.map(prepare(shard), (settings) =>
+        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, { _tag: "Datadog" }, "json", { http })).pipe(
+          Layer.merge(Layer.succeed(CurrentSettings, settings))
+        ))).pipe(Layer.provide(services))
+    )
+    warm.set(shard ?? "", runtime)
+    return runtime
+  }
+
+  /** One cycle with the runtime's settings; fails when a check could not be delivered. */
+  const invocation = (context: LambdaContext) =>
+    Effect.flatMap(CurrentSettings, (settings) =>
+      Effect.gen(function*() {
+        const remaining = context.getRemainingTimeInMillis()
+        // Delivery, too, ends before the invocation does, so a Datadog that hangs is reported.
+        const deliverBy = Date.now() + remaining - 500
+        // Whole owners are listed again, while warm, once their discovery interval has passed.
+        const targets = yield* Effect.flatMap(TargetList, (list) => list.current)
+        const result = yield* runCycle(targets, { ...cycleOptions(settings), deadline: deadlineFor(remaining) }).pipe(
+          Effect.locally(deliveryDeadline, deliverBy)
         )
-      )
-      const prepared = { settings, runtime }
-      warm.set(shard ?? "", prepared)
-      return prepared
-    })
+        const undelivered = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
+        yield* Effect.logInfo("cycle done").pipe(
+          Effect.annotateLogs({
+            targets: result.results.length,
+            ok: result.counts.ok,
+            failing: result.counts.failing,
+            unknown: result.counts.unknown,
+            delivered: result.delivery.delivered,
+            undelivered,
+            durationMillis: result.durationMillis,
+            requestId: context.awsRequestId ?? ""
+          })
+        )
+        if (undelivered > 0) {
+          const reasons = [...new Set(result.delivery.failures.map((f) => f.reason))].join("; ")
+          yield* Effect.logError(`${undelivered} checks not delivered: ${reasons}`)
+          return yield* Effect.fail(new Error(`${undelivered} of ${result.results.length + 1} checks were not delivered: ${reasons}`))
+        }
+        return {
+          targets: result.results.length,
+          ok: result.counts.ok,
+          failing: result.counts.failing,
+          unknown: result.counts.unknown,
+          delivered: result.delivery.delivered
+        } satisfies LambdaResult
+      }).pipe(withJsonLogs(settings.file.log_level)))
 
   return async (event: unknown, context: LambdaContext): Promise<LambdaResult> => {
     const shard = shardOf(event)
-    const prepared = await base.runPromise(
-      prepare(shard).pipe(
-        Effect.tapError((e) => Effect.logError(`configuration failed: ${e.message}`)),
-        Effect.mapError((e) => new Error(e.message))
-      )
-    )
-    const { settings, runtime } = prepared
-    const remaining = context.getRemainingTimeInMillis()
-    const deadline = deadlineFor(remaining)
-    // Delivery, too, ends before the invocation does, so a Datadog that hangs is reported.
-    const deliverBy = Date.now() + remaining - 500
-    const result = await runtime.runPromise(
-      // Whole owners are listed again, while warm, once their discovery interval has passed.
-      Effect.flatMap(TargetList, (list) => list.current).pipe(
-        Effect.flatMap((targets) => runCycle(targets, { ...cycleOptions(settings), deadline })),
-        Effect.locally(deliveryDeadline, deliverBy),
-        Effect.tap((r) =>
-          Effect.logInfo("cycle done").pipe(
-            Effect.annotateLogs({
-              targets: r.results.length,
-              ok: r.counts.ok,
-              failing: r.counts.failing,
-              unknown: r.counts.unknown,
-              delivered: r.delivery.delivered,
-              undelivered: r.delivery.failures.reduce((n, f) => n + f.checks.length, 0),
-              durationMillis: r.durationMillis,
-              requestId: context.awsRequestId ?? ""
-            })
-          )
-        )
-      )
-    ).catch(async (e: unknown) => {
-      // A runtime whose layers failed to build stays failed: build it again next time.
-      warm.delete(shard ?? "")
-      await runtime.dispose()
-      throw e
-    })
-    if (result.delivery.failures.length > 0) {
-      const reasons = [...new Set(result.delivery.failures.map((f) => f.reason))].join("; ")
-      const count = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
-      await base.runPromise(Effect.logError(`${count} checks not delivered: ${reasons}`))
-      throw new Error(`${count} of ${result.results.length + 1} checks were not delivered: ${reasons}`)
-    }
-    return {
-      targets: result.results.length,
-      ok: result.counts.ok,
-      failing: result.counts.failing,
-      unknown: result.counts.unknown,
-      delivered: result.delivery.delivered
-    }
+    const runtime = runtimeFor(shard)
+    const exit = await runtime.runPromiseExit(invocation(context))
+    if (Exit.isSuccess(exit)) return exit.value
+    const failure = Cause.failureOption(exit.cause)
+    // Checks not delivered: the runtime is sound, and stays warm.
+    if (Option.isSome(failure) && !(failure.value instanceof NotConfigured)) throw failure.value
+    // A runtime whose settings or layers failed to build stays failed: build it again next time.
+    warm.delete(shard ?? "")
+    await runtime.dispose()
+    throw Option.isSome(failure) ? new Error(failure.value.message) : Cause.squash(exit.cause)
   }
 }
-

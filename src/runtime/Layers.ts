@@ -77,17 +77,18 @@ export const sinkLayer = (s: Settings, choice: SinkChoice, format: OutputFormat)
       }))
     )
 
-/**
- * Everything one cycle needs, over `fetch`. The demo swaps the HTTP client GitHub is reached
- * with (`githubHttp`) for its simulated GitHub; Datadog is always the real one.
- */
-export const cycleLayer = (
-  s: Settings,
-  choice: SinkChoice,
-  format: OutputFormat,
-  options: SourcesOptions & { readonly githubHttp?: Layer.Layer<HttpClient.HttpClient> | undefined } = {}
-) =>
-  Layer.mergeAll(
-    sourcesLayer(s, options).pipe(Layer.provide(options.githubHttp ?? FetchHttpClient.layer)),
-    sinkLayer(s, choice, format).pipe(Layer.provide(FetchHttpClient.layer))
+export interface CycleLayerOptions extends SourcesOptions {
+  /** The HTTP client for GitHub and Datadog; `fetch` unless given (the Lambda's is node:http). */
+  readonly http?: Layer.Layer<HttpClient.HttpClient> | undefined
+  /** The HTTP client for GitHub alone: the demo's simulated GitHub. Datadog stays the real one. */
+  readonly githubHttp?: Layer.Layer<HttpClient.HttpClient> | undefined
+}
+
+/** Everything one cycle needs, over `fetch` unless `http` says otherwise. */
+export const cycleLayer = (s: Settings, choice: SinkChoice, format: OutputFormat, options: CycleLayerOptions = {}) => {
+  const http = options.http ?? FetchHttpClient.layer
+  return Layer.mergeAll(
+    sourcesLayer(s, options).pipe(Layer.provide(options.githubHttp ?? http)),
+    sinkLayer(s, choice, format).pipe(Layer.provide(http))
   ).pipe(Layer.provideMerge(redactedHeaderNames))
+}

@@ -379,6 +379,42 @@ describe.concurrent("Lambda: configuration", () => {
   })
 })
 
+describe.concurrent("Lambda: GitHub's redirects (the Lambda's HTTP client is node:http, which follows none itself)", () => {
+  it("a renamed repository (301 to /repositories/{id}/…) is followed with the token and reported under the name configured", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS, renamed: { "acme/old-red": "acme/red" } })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const out = await invoke({ config: yaml(`secret_id: ${SECRET_ID}`, ["acme/old-red@main"]), github: gh.url, datadog: dd.url, secrets: sm.url })
+    expect(out.code, out.stdout + out.stderr).toBe(0)
+    const check = dd.checks.find((c) => targetOf(c) === "acme/old-red@main")
+    expect(check?.status).toBe(1)
+    expect(check?.message).toContain("e2e (failure) https://github.com/acme/red/runs/7")
+    const followed = gh.requests.filter((r) => r.path.startsWith("/repositories/"))
+    expect(followed.length).toBeGreaterThanOrEqual(3)
+    for (const r of followed) expect(r.headers["authorization"]).toBe(`Bearer ${TOKEN}`)
+  })
+
+  it("a redirect to another host is not followed: the token never goes there, and the target is reported 3 saying why", async () => {
+    const elsewhere: Array<Record<string, string | string[] | undefined>> = []
+    const other = await track(listen((req, res) => {
+      elsewhere.push(req.headers)
+      res.writeHead(200, { "content-type": "application/json" }).end("{}")
+    }))
+    const moved = { status: 301, headers: { location: `${other.url}/repos/acme/red/commits/main/status?secret=kept-out` } }
+    const gh = await github({ token: TOKEN, repos: REPOS, faults: { "acme/red@main:status": moved, "acme/red@main:check-runs": moved, "acme/red@main:check-suites": moved } })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const out = await invoke({ config: yaml(`secret_id: ${SECRET_ID}`, ["acme/red@main", "acme/green@main"]), github: gh.url, datadog: dd.url, secrets: sm.url })
+    expect(out.code, out.stdout + out.stderr).toBe(0)
+    expect(elsewhere).toEqual([])
+    const check = dd.checks.find((c) => targetOf(c) === "acme/red@main")
+    expect(check?.status).toBe(3)
+    expect(check?.message).toContain(`GitHub redirected (301) to ${other.url}/repos/acme/red/commits/main/status, off the API's host: not followed`)
+    expect(check?.message).not.toContain("kept-out")
+    expect(dd.checks.find((c) => targetOf(c) === "acme/green@main")?.status).toBe(0)
+  })
+})
+
 describe.concurrent("Lambda: failures the invocation must report", () => {
   it.each([
     { name: "answers 503 every time", faults: [{ status: 503, body: { errors: ["Service Unavailable"] }, times: Infinity }], dead: false, says: /503/ },
