@@ -1,6 +1,7 @@
 /**
  * From resolved settings to the layers a cycle runs on: the GitHub client and its sources, and
- * the sink. Runtime-neutral: the HTTP client is `fetch`, the same on Node, Deno and Bun.
+ * the sink. Runtime-neutral: the HTTP client is `fetch`, the same on Node, Deno and Bun, unless
+ * the entrypoint gives another (the Lambda's is node:http, whose cold start is cheaper).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
