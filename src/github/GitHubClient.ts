@@ -111,29 +111,40 @@ const classify = (
   if (status >= 500) {
     return new GitHubError({ reason: "server_error", status, detail: `GitHub server error (${status}${quoted})` })
   }
-  if (status >= 300 && status < 400 && response.headers["location"]) {
-    return new GitHubError({ reason: "unexpected_response", status, detail: unfollowedRedirect(response) })
-  }
   return new GitHubError({ reason: "unexpected_response", status, detail: `unexpected answer ${status}${quoted}` })
-}
-
-/** Why a redirect was not followed, naming where it points by origin and path (a query could carry anything). */
-const unfollowedRedirect = (response: HttpClientResponse.HttpClientResponse): string => {
-  let target: URL
-  try {
-    target = new URL(response.headers["location"] ?? "", response.request.url)
-  } catch {
-    return `GitHub redirected (${response.status}) to an invalid URL`
-  }
-  const where = `${target.origin}${target.pathname}`
-  return target.origin === new URL(response.request.url).origin
-    ? `GitHub redirected (${response.status}) to ${where} after ${MAX_REDIRECTS} redirects already: not followed`
-    : `GitHub redirected (${response.status}) to ${where}, off the API's host: not followed, so the token is not sent there`
 }
 
 /** The redirects GitHub answers a renamed or transferred repository with. */
 const REDIRECTS = new Set([301, 302, 307, 308])
 const MAX_REDIRECTS = 5
+
+/**
+ * Where a redirect may be followed (within the API's `origin`, for at most `MAX_REDIRECTS`
+ * hops), or why it is not, naming where it points by origin and path (a query could carry
+ * anything); undefined when the answer is no redirect.
+ */
+const redirectOf = (
+  response: HttpClientResponse.HttpClientResponse,
+  origin: string,
+  hops: number
+): { readonly next: string } | { readonly refused: string } | undefined => {
+  const location = response.headers["location"]
+  if (!REDIRECTS.has(response.status) || location === undefined) return undefined
+  let target: URL
+  try {
+    target = new URL(location, response.request.url)
+  } catch {
+    return { refused: `GitHub redirected (${response.status}) to an invalid URL` }
+  }
+  const where = `${target.origin}${target.pathname}`
+  if (target.origin !== origin) {
+    return { refused: `GitHub redirected (${response.status}) to ${where}, off the API's host: not followed, so the token is not sent there` }
+  }
+  if (hops >= MAX_REDIRECTS) {
+    return { refused: `GitHub redirected (${response.status}) to ${where} after ${MAX_REDIRECTS} redirects already: not followed` }
+  }
+  return { next: target.href }
+}
 
 const decodeFailure = (path: string, error: ParseResult.ParseError) =>
   new GitHubError({
@@ -328,22 +339,17 @@ const make = Effect.gen(function*() {
    * Sends a GET, following GitHub's redirects (a renamed or transferred repository answers 301
    * with its new `/repositories/{id}/…` URL) within the API's origin only: the token is never
    * sent to another host. `fetch` follows redirects itself; node:http (the Lambda's) does not.
+   * The last answer comes with why it was not followed, when it is a redirect.
    */
   const executeFollowing = (
     request: HttpClientRequest.HttpClientRequest,
     hops = 0
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+  ): Effect.Effect<{ readonly response: HttpClientResponse.HttpClientResponse; readonly refused: string | undefined }, HttpClientError.HttpClientError> =>
     Effect.flatMap(client.execute(request), (response) => {
-      const location = response.headers["location"]
-      if (!REDIRECTS.has(response.status) || location === undefined || hops >= MAX_REDIRECTS) return Effect.succeed(response)
-      let next: URL
-      try {
-        next = new URL(location, request.url)
-      } catch {
-        return Effect.succeed(response)
-      }
-      if (next.origin !== origin) return Effect.succeed(response)
-      return executeFollowing(HttpClientRequest.setUrl(request, next.href), hops + 1)
+      const redirect = redirectOf(response, origin, hops)
+      return redirect !== undefined && "next" in redirect
+        ? executeFollowing(HttpClientRequest.setUrl(request, redirect.next), hops + 1)
+        : Effect.succeed({ response, refused: redirect?.refused })
     })
 
   /** The request with the credential's token, if any. */
@@ -436,7 +442,7 @@ const make = Effect.gen(function*() {
         cached ? HttpClientRequest.setHeader("if-none-match", cached.etag) : identity,
         (r) => authorized(r, credential)
       )
-      const response = yield* executeFollowing(request).pipe(
+      const { response, refused } = yield* executeFollowing(request).pipe(
         Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
       )
       yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, notModified: s.notModified + (response.status === 304 ? 1 : 0) }))
@@ -453,7 +459,11 @@ const make = Effect.gen(function*() {
       if (response.status < 200 || response.status >= 300) {
         const now = yield* Clock.currentTimeMillis
         yield* noteRejected(credential, response.status)
-        return yield* Effect.fail(classify(response, json, now, scrubber(credential)))
+        return yield* Effect.fail(
+          refused === undefined
+            ? classify(response, json, now, scrubber(credential))
+            : new GitHubError({ reason: "unexpected_response", status: response.status, detail: refused })
+        )
       }
       if (typeof json === "symbol" || json === undefined) {
         return yield* new GitHubError({
