@@ -17,7 +17,7 @@ import { runCycle } from "../../src/monitor.ts"
 import { cycleLayer, cycleOptions } from "../../src/runtime/Layers.ts"
 import { startFakeDatadog } from "../support/FakeDatadog.ts"
 import { startFakeGitHub } from "../support/FakeGitHub.ts"
-import type { FakeGitHub, FakeGitHubOptions, RefSpec } from "../support/FakeGitHub.ts"
+import type { FakeGitHub, FakeGitHubOptions, Fault, RefSpec } from "../support/FakeGitHub.ts"
 import {
   cli,
   clockDistance,
@@ -45,6 +45,14 @@ const pathOf = (key: string, endpoint: string) => {
   return `/repos/${key.slice(0, at)}/commits/${encodeURIComponent(key.slice(at + 1))}/${endpoint}`
 }
 const requestsTo = (gh: FakeGitHub, key: string, endpoint: string) => gh.requests.filter((r) => r.path === pathOf(key, endpoint))
+
+/** GitHub's answer once a quota is spent: 403, none remaining, reset at `reset` (epoch seconds). */
+const quotaSpent = (reset: number, times?: number): Fault => ({
+  status: 403,
+  body: { message: "API rate limit exceeded" },
+  headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+  ...(times === undefined ? {} : { times })
+})
 
 /** A green target, a red one, and the one the fault is played on (green unless the fault decides). */
 const trio = [repo("acme/green@main"), repo("acme/red@main"), repo("acme/faulty@main")]
@@ -137,11 +145,7 @@ describe.concurrent("GitHub faults through the real CLI", () => {
     const gh = await github({
       repos: trioRepos(),
       faults: {
-        "acme/faulty@main:status": {
-          status: 403,
-          body: { message: "API rate limit exceeded" },
-          headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) }
-        }
+        "acme/faulty@main:status": quotaSpent(reset)
       }
     })
     const { result, checks } = await runOnce(gh.url, trio, { file: { concurrency: 1 } })
@@ -165,11 +169,7 @@ describe.concurrent("GitHub faults through the real CLI", () => {
   it("403 with remaining 0 everywhere: no more requests than the ones already in flight (concurrency 10)", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600
     const keys = Array.from({ length: 8 }, (_, i) => `acme/r${i}@main`)
-    const limit = {
-      status: 403,
-      body: { message: "API rate limit exceeded" },
-      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) }
-    }
+    const limit = quotaSpent(reset)
     const gh = await github({
       repos: Object.fromEntries(keys.map((k) => [k, green])),
       faults: Object.fromEntries(keys.flatMap((k) => endpoints.map((e) => [`${k}:${e}`, limit])))
@@ -190,12 +190,7 @@ describe.concurrent("GitHub faults through the real CLI", () => {
     const gh = await github({
       repos: trioRepos(),
       faults: {
-        "acme/faulty@main:status": {
-          status: 403,
-          body: { message: "API rate limit exceeded" },
-          headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
-          times: 1
-        }
+        "acme/faulty@main:status": quotaSpent(reset, 1)
       }
     })
     const { result, checks } = await runOnce(gh.url, trio, { args: ["--deadline", "10s"] })
@@ -407,14 +402,7 @@ describe("GitHubClient faults under the TestClock", () => {
     Effect.gen(function*() {
       const gh = yield* fakeGitHub({
         repos: { "acme/api@main": green },
-        faults: {
-          "acme/api@main:status": {
-            status: 403,
-            body: { message: "API rate limit exceeded" },
-            headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "30" },
-            times: 1
-          }
-        }
+        faults: { "acme/api@main:status": quotaSpent(30, 1) }
       })
       const client = yield* clientAt(gh.url)
       const fiber = yield* Effect.fork(client.get(statusPath, CombinedStatus))
@@ -454,14 +442,7 @@ describe("GitHubClient faults under the TestClock", () => {
     Effect.gen(function*() {
       const gh = yield* fakeGitHub({
         repos: { "acme/api@main": { ...green, checkRuns: [{ name: "build" }] } },
-        faults: {
-          "acme/api@main:status": {
-            status: 403,
-            body: { message: "API rate limit exceeded" },
-            headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "3600" },
-            times: 1
-          }
-        }
+        faults: { "acme/api@main:status": quotaSpent(3600, 1) }
       })
       const client = yield* clientAt(gh.url)
       const first = yield* Effect.flip(client.get(statusPath, CombinedStatus))
