@@ -1,9 +1,11 @@
-/** AWS Lambda (nodejs22.x / nodejs24.x): the handler over Node's file system. */
+/** AWS Lambda (nodejs22.x / nodejs24.x): the handler over Node's file system, paths and node:http. */
 import { SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Path from "@effect/platform/Path"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodePath from "@effect/platform-node/NodePath"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { makeHandler } from "../src/lambda/Handler.ts"
 
 /**
@@ -14,7 +16,7 @@ import { makeHandler } from "../src/lambda/Handler.ts"
  */
 const fsPromises = () => process.getBuiltinModule("node:fs/promises")
 
-const fileReads = FileSystem.layerNoop({
+const fileReads = FileSystem.makeNoop({
   readFileString: (path) =>
     Effect.tryPromise({
       try: () => fsPromises().readFile(path, "utf8"),
@@ -36,9 +38,18 @@ const fileReads = FileSystem.layerNoop({
  * undici, the largest part of a cold start's first invocation (`npm run bench`), and the AWS SDK
  * loads node:https anyway. Connections are kept alive between requests, as Node's global agent
  * does (NodeHttpClient's own agent would not). It follows no redirect: the GitHub client does.
+ *
+ * One layer builds all three services: merging layers costs a cold start hundreds of the
+ * runtime's steps each (`npm run bench`).
  */
-const http = NodeHttpClient.layerWithoutAgent.pipe(
-  Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true, scheduling: "lifo", timeout: 5000 }))
-)
+const services = Layer.scopedContext(Effect.gen(function*() {
+  const agent = yield* NodeHttpClient.makeAgent({ keepAlive: true, scheduling: "lifo", timeout: 5000 })
+  const http = yield* Effect.provideService(NodeHttpClient.make, NodeHttpClient.HttpAgent, agent)
+  const path = yield* Effect.provide(Path.Path, NodePath.layer)
+  return Context.make(HttpClient.HttpClient, http).pipe(
+    Context.add(FileSystem.FileSystem, fileReads),
+    Context.add(Path.Path, path)
+  )
+}))
 
-export const handler = makeHandler(Layer.merge(fileReads, NodePath.layer), http)
+export const handler = makeHandler(services)

@@ -154,15 +154,19 @@ export class TargetList extends Context.Tag("github-ci-monitor/TargetList")<
    * From the settings: starts from what discovery found when they were read, looks again after
    * `discovery_interval`. Needs the GitHubClient (the cycle's layer has it).
    */
-  static readonly fromSettings = (s: Pick<Settings, "targets" | "namedTargets" | "owners" | "shard" | "discoveryInterval" | "discovered">) =>
-    TargetList.layer({
-      named: s.namedTargets ?? s.targets,
-      owners: s.owners ?? [],
-      shard: s.shard,
-      interval: s.discoveryInterval ?? Duration.hours(1),
-      initial: s.discovered && { discovered: s.discovered.targets, at: s.discovered.at }
-    })
+  static readonly fromSettings = (s: TargetListSettings) => TargetList.layer(targetListOptions(s))
 }
+
+type TargetListSettings = Pick<Settings, "targets" | "namedTargets" | "owners" | "shard" | "discoveryInterval" | "discovered">
+
+/** The settings' targets: those named, and whole owners with what discovery found when the settings were read. */
+export const targetListOptions = (s: TargetListSettings): TargetListOptions => ({
+  named: s.namedTargets ?? s.targets,
+  owners: s.owners ?? [],
+  shard: s.shard,
+  interval: s.discoveryInterval ?? Duration.hours(1),
+  initial: s.discovered && { discovered: s.discovered.targets, at: s.discovered.at }
+})
 
 /**
  * Discovery kept between cycles: looked up again once `interval` has passed since the last

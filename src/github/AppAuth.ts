@@ -34,12 +34,13 @@ export interface TokenProviderShape {
 export class TokenProvider extends Context.Tag("github-ci-monitor/TokenProvider")<TokenProvider, TokenProviderShape>() {}
 
 /** A personal access token (or none): the same credential for every owner. */
-export const staticToken = (token: Option.Option<Redacted.Redacted<string>>) =>
-  Layer.succeed(TokenProvider, {
-    credentialFor: () => Effect.succeed(Option.map(token, (t): Credential => ({ token: t, key: "token", quota: "token" }))),
-    perOwner: false,
-    rejected: () => Effect.void
-  })
+export const staticTokens = (token: Option.Option<Redacted.Redacted<string>>): TokenProviderShape => ({
+  credentialFor: () => Effect.succeed(Option.map(token, (t): Credential => ({ token: t, key: "token", quota: "token" }))),
+  perOwner: false,
+  rejected: () => Effect.void
+})
+
+export const staticToken = (token: Option.Option<Redacted.Redacted<string>>) => Layer.succeed(TokenProvider, staticTokens(token))
 
 export interface GitHubAppConfig {
   /** The App's id, or its client id (`Iv1.…`); either is the JWT's `iss`. */
@@ -80,132 +81,131 @@ const REFRESH_MARGIN = Duration.minutes(5)
 /** How long "the App is not installed on this owner" is believed before asking again. */
 const NOT_INSTALLED_TTL = Duration.minutes(1)
 
-export const gitHubApp = (config: GitHubAppConfig) =>
-  Layer.effect(
-    TokenProvider,
-    Effect.gen(function*() {
-      const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
-      const installations = new Map<string, number>()
-      const notInstalled = new Map<string, number>()
-      const tokens = new Map<number, { readonly token: Redacted.Redacted<string>; readonly expiresAt: number; readonly refreshAt: number; readonly n: number }>()
-      const lock = yield* Effect.makeSemaphore(1)
-      let minted = 0
+export const makeGitHubApp = (config: GitHubAppConfig) =>
+  Effect.gen(function*() {
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const installations = new Map<string, number>()
+    const notInstalled = new Map<string, number>()
+    const tokens = new Map<number, { readonly token: Redacted.Redacted<string>; readonly expiresAt: number; readonly refreshAt: number; readonly n: number }>()
+    const lock = yield* Effect.makeSemaphore(1)
+    let minted = 0
 
-      const call = <A, I>(method: "GET" | "POST", path: string, schema: Schema.Schema<A, I>, what: string) =>
-        Effect.gen(function*() {
-          const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-          const jwt = yield* Effect.try({
-            try: () => appJwt(config.appId, config.privateKey, now),
-            catch: () =>
-              new GitHubError({ reason: "unauthorized", detail: "the GitHub App private key cannot be read (expected a PEM RSA key)" })
-          })
-          const request = (method === "GET" ? HttpClientRequest.get : HttpClientRequest.post)(`${config.apiUrl}${path}`).pipe(
-            HttpClientRequest.setHeaders({
-              accept: "application/vnd.github+json",
-              "x-github-api-version": "2022-11-28",
-              "user-agent": config.userAgent
-            }),
-            HttpClientRequest.bearerToken(jwt)
-          )
-          const response = yield* http.execute(request).pipe(
-            Effect.mapError(() => new GitHubError({ reason: "transport", detail: `could not reach GitHub to ${what}` })),
-            Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new GitHubError({ reason: "timeout", detail: `GitHub did not answer within 10s to ${what}` }) })
-          )
-          const body = yield* response.json.pipe(Effect.orElseSucceed(() => undefined))
-          if (response.status >= 200 && response.status < 300) {
-            return yield* Schema.decodeUnknown(schema)(body).pipe(
-              Effect.mapError(() => new GitHubError({ reason: "unexpected_response", detail: `unexpected answer from GitHub to ${what}` }))
-            )
-          }
-          const said = typeof body === "object" && body !== null && "message" in body
-            ? `: ${String(body.message).split(jwt).join("[redacted]").slice(0, 200)}`
-            : ""
-          return yield* new GitHubError({
-            reason: response.status === 404 ? "not_found" : response.status === 401 ? "unauthorized" : response.status >= 500 ? "server_error" : "forbidden",
-            status: response.status,
-            detail: `GitHub answered ${response.status} to ${what}${said}`
-          })
+    const call = <A, I>(method: "GET" | "POST", path: string, schema: Schema.Schema<A, I>, what: string) =>
+      Effect.gen(function*() {
+        const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const jwt = yield* Effect.try({
+          try: () => appJwt(config.appId, config.privateKey, now),
+          catch: () =>
+            new GitHubError({ reason: "unauthorized", detail: "the GitHub App private key cannot be read (expected a PEM RSA key)" })
         })
-
-      const notInstalledOn = (owner: string) =>
-        Effect.fail(new GitHubError({ reason: "not_found", status: 404, detail: `the GitHub App is not installed on ${owner}` }))
-
-      /** The installation for `owner`: the configured one, else the organization's, else the user's. */
-      const installationOf = (owner: string | undefined) =>
-        Effect.gen(function*() {
-          if (config.installationId !== undefined) return config.installationId
-          if (owner === undefined) {
-            return yield* new GitHubError({ reason: "unauthorized", detail: "set github_app.installation_id: no owner to find the installation by" })
-          }
-          const known = installations.get(owner.toLowerCase())
-          if (known !== undefined) return known
-          const now = yield* Clock.currentTimeMillis
-          const missing = notInstalled.get(owner.toLowerCase())
-          if (missing !== undefined && missing > now) return yield* notInstalledOn(owner)
-          const e = encodeURIComponent(owner)
-          const found = yield* call("GET", `/orgs/${e}/installation`, Installation, `find the App's installation on ${owner}`).pipe(
-            Effect.catchIf((err) => err.reason === "not_found", () =>
-              call("GET", `/users/${e}/installation`, Installation, `find the App's installation on ${owner}`)),
-            Effect.catchIf((err) => err.reason === "not_found", () =>
-              Effect.zipRight(
-                Effect.sync(() => notInstalled.set(owner.toLowerCase(), now + Duration.toMillis(NOT_INSTALLED_TTL))),
-                notInstalledOn(owner)
-              ))
+        const request = (method === "GET" ? HttpClientRequest.get : HttpClientRequest.post)(`${config.apiUrl}${path}`).pipe(
+          HttpClientRequest.setHeaders({
+            accept: "application/vnd.github+json",
+            "x-github-api-version": "2022-11-28",
+            "user-agent": config.userAgent
+          }),
+          HttpClientRequest.bearerToken(jwt)
+        )
+        const response = yield* http.execute(request).pipe(
+          Effect.mapError(() => new GitHubError({ reason: "transport", detail: `could not reach GitHub to ${what}` })),
+          Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new GitHubError({ reason: "timeout", detail: `GitHub did not answer within 10s to ${what}` }) })
+        )
+        const body = yield* response.json.pipe(Effect.orElseSucceed(() => undefined))
+        if (response.status >= 200 && response.status < 300) {
+          return yield* Schema.decodeUnknown(schema)(body).pipe(
+            Effect.mapError(() => new GitHubError({ reason: "unexpected_response", detail: `unexpected answer from GitHub to ${what}` }))
           )
-          installations.set(owner.toLowerCase(), found.id)
-          return found.id
+        }
+        const said = typeof body === "object" && body !== null && "message" in body
+          ? `: ${String(body.message).split(jwt).join("[redacted]").slice(0, 200)}`
+          : ""
+        return yield* new GitHubError({
+          reason: response.status === 404 ? "not_found" : response.status === 401 ? "unauthorized" : response.status >= 500 ? "server_error" : "forbidden",
+          status: response.status,
+          detail: `GitHub answered ${response.status} to ${what}${said}`
         })
-
-      const tokenOf = (installation: number) =>
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
-          const cached = tokens.get(installation)
-          if (cached && cached.refreshAt > now) return cached
-          const issued = yield* call(
-            "POST",
-            `/app/installations/${installation}/access_tokens`,
-            AccessToken,
-            `issue an installation token (installation ${installation})`
-          )
-          const expiresAt = Date.parse(issued.expires_at)
-          const life = Number.isNaN(expiresAt) ? 0 : expiresAt - now
-          const margin = Math.min(Duration.toMillis(REFRESH_MARGIN), life / 2)
-          const fresh = { token: Redacted.make(issued.token), expiresAt, refreshAt: now + life - margin, n: ++minted }
-          tokens.set(installation, fresh)
-          yield* Effect.logDebug(`GitHub App: new installation token for installation ${installation}, expires ${issued.expires_at}`)
-          return fresh
-        })
-
-      /** A looked-up installation that GitHub no longer knows (the App was reinstalled): look again. */
-      const tokenFor = (owner: string | undefined) =>
-        Effect.gen(function*() {
-          const installation = yield* installationOf(owner)
-          return [installation, yield* tokenOf(installation)] as const
-        })
-
-      return TokenProvider.of({
-        perOwner: config.installationId === undefined,
-        credentialFor: (owner) =>
-          lock.withPermits(1)(
-            Effect.gen(function*() {
-              const [installation, t] = yield* tokenFor(owner).pipe(
-                Effect.catchIf(
-                  (e) => e.reason === "not_found" && config.installationId === undefined && owner !== undefined && installations.has(owner.toLowerCase()),
-                  () => Effect.zipRight(Effect.sync(() => installations.delete(owner!.toLowerCase())), tokenFor(owner))
-                )
-              )
-              return Option.some<Credential>({ token: t.token, key: `app:${installation}:${t.n}`, quota: `app:${installation}` })
-            })
-          ),
-        rejected: (credential) =>
-          Effect.sync(() => {
-            for (const [installation, t] of tokens) {
-              if (credential.key === `app:${installation}:${t.n}`) tokens.delete(installation)
-            }
-          })
       })
+
+    const notInstalledOn = (owner: string) =>
+      Effect.fail(new GitHubError({ reason: "not_found", status: 404, detail: `the GitHub App is not installed on ${owner}` }))
+
+    /** The installation for `owner`: the configured one, else the organization's, else the user's. */
+    const installationOf = (owner: string | undefined) =>
+      Effect.gen(function*() {
+        if (config.installationId !== undefined) return config.installationId
+        if (owner === undefined) {
+          return yield* new GitHubError({ reason: "unauthorized", detail: "set github_app.installation_id: no owner to find the installation by" })
+        }
+        const known = installations.get(owner.toLowerCase())
+        if (known !== undefined) return known
+        const now = yield* Clock.currentTimeMillis
+        const missing = notInstalled.get(owner.toLowerCase())
+        if (missing !== undefined && missing > now) return yield* notInstalledOn(owner)
+        const e = encodeURIComponent(owner)
+        const found = yield* call("GET", `/orgs/${e}/installation`, Installation, `find the App's installation on ${owner}`).pipe(
+          Effect.catchIf((err) => err.reason === "not_found", () =>
+            call("GET", `/users/${e}/installation`, Installation, `find the App's installation on ${owner}`)),
+          Effect.catchIf((err) => err.reason === "not_found", () =>
+            Effect.zipRight(
+              Effect.sync(() => notInstalled.set(owner.toLowerCase(), now + Duration.toMillis(NOT_INSTALLED_TTL))),
+              notInstalledOn(owner)
+            ))
+        )
+        installations.set(owner.toLowerCase(), found.id)
+        return found.id
+      })
+
+    const tokenOf = (installation: number) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const cached = tokens.get(installation)
+        if (cached && cached.refreshAt > now) return cached
+        const issued = yield* call(
+          "POST",
+          `/app/installations/${installation}/access_tokens`,
+          AccessToken,
+          `issue an installation token (installation ${installation})`
+        )
+        const expiresAt = Date.parse(issued.expires_at)
+        const life = Number.isNaN(expiresAt) ? 0 : expiresAt - now
+        const margin = Math.min(Duration.toMillis(REFRESH_MARGIN), life / 2)
+        const fresh = { token: Redacted.make(issued.token), expiresAt, refreshAt: now + life - margin, n: ++minted }
+        tokens.set(installation, fresh)
+        yield* Effect.logDebug(`GitHub App: new installation token for installation ${installation}, expires ${issued.expires_at}`)
+        return fresh
+      })
+
+    /** A looked-up installation that GitHub no longer knows (the App was reinstalled): look again. */
+    const tokenFor = (owner: string | undefined) =>
+      Effect.gen(function*() {
+        const installation = yield* installationOf(owner)
+        return [installation, yield* tokenOf(installation)] as const
+      })
+
+    return TokenProvider.of({
+      perOwner: config.installationId === undefined,
+      credentialFor: (owner) =>
+        lock.withPermits(1)(
+          Effect.gen(function*() {
+            const [installation, t] = yield* tokenFor(owner).pipe(
+              Effect.catchIf(
+                (e) => e.reason === "not_found" && config.installationId === undefined && owner !== undefined && installations.has(owner.toLowerCase()),
+                () => Effect.zipRight(Effect.sync(() => installations.delete(owner!.toLowerCase())), tokenFor(owner))
+              )
+            )
+            return Option.some<Credential>({ token: t.token, key: `app:${installation}:${t.n}`, quota: `app:${installation}` })
+          })
+        ),
+      rejected: (credential) =>
+        Effect.sync(() => {
+          for (const [installation, t] of tokens) {
+            if (credential.key === `app:${installation}:${t.n}`) tokens.delete(installation)
+          }
+        })
     })
-  )
+  })
+
+export const gitHubApp = (config: GitHubAppConfig) => Layer.effect(TokenProvider, makeGitHubApp(config))
 
 /** How the client authenticates, as the settings resolve it. */
 export interface GitHubAuth {
@@ -220,18 +220,21 @@ export interface GitHubAuth {
 }
 
 /** The token provider the settings choose: the GitHub App when one is configured, else the token (or none). */
-export const tokenProvider = (auth: GitHubAuth, userAgent: string): Layer.Layer<TokenProvider, never, HttpClient.HttpClient> => {
+export const makeTokenProvider = (auth: GitHubAuth, userAgent: string): Effect.Effect<TokenProviderShape, never, HttpClient.HttpClient> => {
   const app = auth.app
-  if (app === undefined) return staticToken(auth.token)
+  if (app === undefined) return Effect.succeed(staticTokens(auth.token))
   return Option.match(app.privateKey, {
     onNone: () =>
-      Layer.succeed(TokenProvider, {
+      Effect.succeed<TokenProviderShape>({
         perOwner: false,
         rejected: () => Effect.void,
         credentialFor: () =>
           Effect.fail(new GitHubError({ reason: "unauthorized", detail: "the GitHub App has no private key: set GITHUB_APP_PRIVATE_KEY" }))
       }),
     onSome: (privateKey) =>
-      gitHubApp({ appId: app.appId, installationId: app.installationId, privateKey, apiUrl: auth.apiUrl, userAgent })
+      makeGitHubApp({ appId: app.appId, installationId: app.installationId, privateKey, apiUrl: auth.apiUrl, userAgent })
   })
 }
+
+export const tokenProvider = (auth: GitHubAuth, userAgent: string): Layer.Layer<TokenProvider, never, HttpClient.HttpClient> =>
+  Layer.effect(TokenProvider, makeTokenProvider(auth, userAgent))

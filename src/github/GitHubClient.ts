@@ -607,13 +607,14 @@ export class GitHubClient extends Context.Tag("github-ci-monitor/GitHubClient")<
   GitHubClient,
   Effect.Effect.Success<typeof make>
 >() {
+  static readonly make = make
   static readonly layer = Layer.effect(GitHubClient, make)
 }
 
 /** Request logs must never show the Datadog key either (Authorization is redacted already). */
-export const redactedHeaderNames = Layer.scopedDiscard(
-  Effect.locallyScopedWith(Headers.currentRedactedNames, (names) => [...names, "dd-api-key"])
-)
+export const redactDatadogKey = Effect.locallyScopedWith(Headers.currentRedactedNames, (names) => [...names, "dd-api-key"])
+
+export const redactedHeaderNames = Layer.scopedDiscard(redactDatadogKey)
 
 /** Encodes a path segment; a ref like `release/v2` becomes `release%2Fv2`, which GitHub accepts. */
 export const segment = (s: string): string => encodeURIComponent(s)

@@ -15,9 +15,9 @@ import type { Credentials } from "../config/SecretsManager.ts"
 import type { Settings } from "../config/Settings.ts"
 import { loadSettings } from "../config/Settings.ts"
 import { parseLogLevel } from "../runtime/Log.ts"
-import { cycleLayer, cycleOptions } from "../runtime/Layers.ts"
+import { cycleOptions, cycleServices } from "../runtime/Layers.ts"
 import { runCycle } from "../monitor.ts"
-import { TargetList } from "../discovery/Discovery.ts"
+import { makeTargetList, TargetList, targetListOptions } from "../discovery/Discovery.ts"
 import type { StatusSources } from "../sources/StatusSource.ts"
 import type { Sink } from "../sinks/Sink.ts"
 import { deliveryDeadline } from "../sinks/Sink.ts"
@@ -70,12 +70,9 @@ class NotConfigured extends Data.TaggedError("NotConfigured")<{ readonly message
 type Runtime = ManagedRuntime.ManagedRuntime<CurrentSettings | StatusSources | Sink | TargetList, NotConfigured>
 
 export const makeHandler = (
-  platform: Layer.Layer<FileSystem.FileSystem | Path.Path>,
-  /** The HTTP client for GitHub and Datadog (`fetch` unless given). */
-  http?: Layer.Layer<HttpClient.HttpClient>
+  /** The file system, paths and the HTTP client for GitHub and Datadog: one layer, built once per runtime. */
+  services: Layer.Layer<FileSystem.FileSystem | Path.Path | HttpClient.HttpClient>
 ) => {
-  const services = http ? Layer.merge(platform, http) : platform
-
   /**
    * Settings with credentials (env, or the secret when `secret_id` is set). The secret is read
    * before whole owners are listed, so discovery uses its token.
@@ -123,11 +120,16 @@ export const makeHandler = (
   const runtimeFor = (shard: string | undefined): Runtime => {
     const cached = warm.get(shard ?? "")
     if (cached) return cached
+    // One layer, whose effect builds the rest: each layer composed (merged, provided) costs a
+    // cold start hundreds of the runtime's steps, milliseconds each time (`npm run bench`).
     const runtime: Runtime = ManagedRuntime.make(
-      Layer.unwrapEffect(Effect.map(prepare(shard), (settings) =>
-        Layer.provideMerge(TargetList.fromSettings(settings), cycleLayer(settings, { _tag: "Datadog" }, "json", { http })).pipe(
-          Layer.merge(Layer.succeed(CurrentSettings, settings))
-        ))).pipe(Layer.provide(services))
+      Layer.scopedContext(Effect.gen(function*() {
+        const base = yield* Layer.build(services)
+        const settings = yield* prepare(shard).pipe(Effect.provide(base))
+        const cycle = yield* cycleServices(settings, { _tag: "Datadog" }, "json").pipe(Effect.provide(base))
+        const targets = yield* makeTargetList(targetListOptions(settings)).pipe(Effect.provide(cycle))
+        return cycle.pipe(Context.add(TargetList, targets), Context.add(CurrentSettings, settings))
+      }))
     )
     warm.set(shard ?? "", runtime)
     return runtime

@@ -4,17 +4,19 @@
  * the entrypoint gives another (the Lambda's is node:http, whose cold start is cheaper).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import { Layer, Option } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Context, Effect, Layer, Option } from "effect"
 import type { Settings } from "../config/Settings.ts"
-import { tokenProvider } from "../github/AppAuth.ts"
-import { GitHubClient, GitHubConfig, redactedHeaderNames } from "../github/GitHubClient.ts"
+import { makeTokenProvider, TokenProvider } from "../github/AppAuth.ts"
+import { GitHubClient, GitHubConfig, redactDatadogKey } from "../github/GitHubClient.ts"
 import type { CycleOptions } from "../monitor.ts"
-import { DatadogConfig, DatadogSink } from "../sinks/Datadog.ts"
+import { DatadogConfig, makeDatadogSink } from "../sinks/Datadog.ts"
+import { Sink } from "../sinks/Sink.ts"
 import type { OutputFormat } from "../sinks/Stdout.ts"
-import { StdoutSink } from "../sinks/Stdout.ts"
-import { DEFAULT_BATCH_SIZE, GraphQLSources } from "../sources/GraphQLSources.ts"
-import { RestSources } from "../sources/RestSources.ts"
+import { stdoutSink } from "../sinks/Stdout.ts"
+import { DEFAULT_BATCH_SIZE, makeGraphQLSources } from "../sources/GraphQLSources.ts"
+import { makeRestSources } from "../sources/RestSources.ts"
+import { StatusSources } from "../sources/StatusSource.ts"
 import { VERSION } from "../version.ts"
 
 export const userAgent = `github-ci-monitor/${VERSION}`
@@ -41,19 +43,27 @@ export interface SourcesOptions {
   readonly keepAnswers?: boolean | undefined
 }
 
-export const sourcesLayer = (s: Settings, options: SourcesOptions = {}) =>
-  (s.api === "graphql" ? GraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE }) : RestSources).pipe(
-    Layer.provideMerge(GitHubClient.layer),
-    Layer.provide(tokenProvider(s.github, userAgent)),
-    Layer.provide(Layer.succeed(GitHubConfig, {
-      apiUrl: s.github.apiUrl,
-      token: s.github.token,
-      concurrency: s.concurrency,
-      requestTimeout: "10 seconds",
-      userAgent,
-      cacheEntries: options.keepAnswers === false ? 0 : undefined
-    }))
-  )
+export const makeSources = (s: Settings, options: SourcesOptions = {}) =>
+  Effect.gen(function*() {
+    const tokens = yield* makeTokenProvider(s.github, userAgent)
+    const github = yield* GitHubClient.make.pipe(
+      Effect.provideService(TokenProvider, tokens),
+      Effect.provideService(GitHubConfig, {
+        apiUrl: s.github.apiUrl,
+        token: s.github.token,
+        concurrency: s.concurrency,
+        requestTimeout: "10 seconds",
+        userAgent,
+        cacheEntries: options.keepAnswers === false ? 0 : undefined
+      })
+    )
+    const sources = yield* (s.api === "graphql"
+      ? makeGraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE })
+      : makeRestSources).pipe(Effect.provideService(GitHubClient, github))
+    return Context.make(GitHubClient, github).pipe(Context.add(StatusSources, sources))
+  })
+
+export const sourcesLayer = (s: Settings, options: SourcesOptions = {}) => Layer.scopedContext(makeSources(s, options))
 
 export type SinkChoice =
   | { readonly _tag: "Datadog" }
@@ -65,18 +75,20 @@ export const chooseSink = (s: Settings, dryRun: boolean): SinkChoice =>
   ? { _tag: "Datadog" }
   : { _tag: "Stdout", why: "no-key" }
 
-export const sinkLayer = (s: Settings, choice: SinkChoice, format: OutputFormat) =>
+export const makeSink = (s: Settings, choice: SinkChoice, format: OutputFormat): Effect.Effect<Sink["Type"], never, HttpClient.HttpClient> =>
   choice._tag === "Stdout" || Option.isNone(s.datadog.apiKey)
-    ? StdoutSink(format)
-    : DatadogSink.pipe(
-      Layer.provide(Layer.succeed(DatadogConfig, {
+    ? Effect.succeed(stdoutSink(format))
+    : makeDatadogSink.pipe(
+      Effect.provideService(DatadogConfig, {
         apiUrl: s.datadog.apiUrl,
         apiKey: s.datadog.apiKey.value,
         requestTimeout: "10 seconds",
         batchSize: 100,
         userAgent
-      }))
+      })
     )
+
+export const sinkLayer = (s: Settings, choice: SinkChoice, format: OutputFormat) => Layer.effect(Sink, makeSink(s, choice, format))
 
 export interface CycleLayerOptions extends SourcesOptions {
   /** The HTTP client for GitHub and Datadog; `fetch` unless given (the Lambda's is node:http). */
@@ -85,11 +97,29 @@ export interface CycleLayerOptions extends SourcesOptions {
   readonly githubHttp?: Layer.Layer<HttpClient.HttpClient> | undefined
 }
 
+/**
+ * Everything one cycle needs — the GitHub client, the sources, the sink — over the HttpClient
+ * in context (GitHub's over `githubHttp` when given), with the Datadog key among the header
+ * names redacted in logs. One effect builds them all, rather than a layer for each: every layer
+ * built costs a cold start thousands of the runtime's steps, about 20 ms on Lambda (`npm run bench`).
+ */
+export const cycleServices = (
+  s: Settings,
+  choice: SinkChoice,
+  format: OutputFormat,
+  options: Omit<CycleLayerOptions, "http"> = {}
+) =>
+  Effect.gen(function*() {
+    yield* redactDatadogKey
+    const http = yield* HttpClient.HttpClient
+    const githubHttp = options.githubHttp === undefined
+      ? http
+      : Context.get(yield* Layer.build(options.githubHttp), HttpClient.HttpClient)
+    const sources = yield* makeSources(s, options).pipe(Effect.provideService(HttpClient.HttpClient, githubHttp))
+    const sink = yield* makeSink(s, choice, format)
+    return Context.add(sources, Sink, sink)
+  })
+
 /** Everything one cycle needs, over `fetch` unless `http` says otherwise. */
-export const cycleLayer = (s: Settings, choice: SinkChoice, format: OutputFormat, options: CycleLayerOptions = {}) => {
-  const http = options.http ?? FetchHttpClient.layer
-  return Layer.mergeAll(
-    sourcesLayer(s, options).pipe(Layer.provide(options.githubHttp ?? http)),
-    sinkLayer(s, choice, format).pipe(Layer.provide(http))
-  ).pipe(Layer.provideMerge(redactedHeaderNames))
-}
+export const cycleLayer = (s: Settings, choice: SinkChoice, format: OutputFormat, options: CycleLayerOptions = {}) =>
+  Layer.scopedContext(cycleServices(s, choice, format, options)).pipe(Layer.provide(options.http ?? FetchHttpClient.layer))

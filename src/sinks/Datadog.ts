@@ -36,72 +36,71 @@ const explain = (status: number, body: string, key: string): DeliveryError => {
   })
 }
 
-export const DatadogSink = Layer.effect(
-  Sink,
-  Effect.gen(function*() {
-    const config = yield* DatadogConfig
-    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
-    const url = `${config.apiUrl}/api/v1/check_run`
-    const timeout = Duration.decode(config.requestTimeout)
+export const makeDatadogSink = Effect.gen(function*() {
+  const config = yield* DatadogConfig
+  const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+  const url = `${config.apiUrl}/api/v1/check_run`
+  const timeout = Duration.decode(config.requestTimeout)
 
-    /** The time one attempt may take: the request timeout, or less when the delivery deadline is near. */
-    const budget = Effect.gen(function*() {
-      const by = yield* FiberRef.get(deliveryDeadline)
-      const now = yield* Clock.currentTimeMillis
-      return by === undefined ? timeout : Duration.min(timeout, Duration.millis(Math.max(0, by - now)))
-    })
+  /** The time one attempt may take: the request timeout, or less when the delivery deadline is near. */
+  const budget = Effect.gen(function*() {
+    const by = yield* FiberRef.get(deliveryDeadline)
+    const now = yield* Clock.currentTimeMillis
+    return by === undefined ? timeout : Duration.min(timeout, Duration.millis(Math.max(0, by - now)))
+  })
 
-    const post = (batch: ReadonlyArray<ServiceCheck>) =>
-      Effect.gen(function*() {
-        const allowed = yield* budget
-        if (Duration.toMillis(allowed) <= 0) {
-          return yield* new DeliveryError({ reason: "no time left before the deadline to send them", transient: false })
-        }
-        const request = HttpClientRequest.post(url).pipe(
-          HttpClientRequest.setHeaders({
-            "dd-api-key": Redacted.value(config.apiKey),
-            "user-agent": config.userAgent,
-            accept: "application/json"
-          }),
-          HttpClientRequest.bodyUnsafeJson(batch)
-        )
-        return yield* Effect.gen(function*() {
-          const response = yield* http.execute(request).pipe(
-            Effect.mapError((e) =>
-              new DeliveryError({ reason: `could not reach Datadog at ${new URL(url).host}: ${transportCause(e.cause)}`, transient: true })
-            )
+  const post = (batch: ReadonlyArray<ServiceCheck>) =>
+    Effect.gen(function*() {
+      const allowed = yield* budget
+      if (Duration.toMillis(allowed) <= 0) {
+        return yield* new DeliveryError({ reason: "no time left before the deadline to send them", transient: false })
+      }
+      const request = HttpClientRequest.post(url).pipe(
+        HttpClientRequest.setHeaders({
+          "dd-api-key": Redacted.value(config.apiKey),
+          "user-agent": config.userAgent,
+          accept: "application/json"
+        }),
+        HttpClientRequest.bodyUnsafeJson(batch)
+      )
+      return yield* Effect.gen(function*() {
+        const response = yield* http.execute(request).pipe(
+          Effect.mapError((e) =>
+            new DeliveryError({ reason: `could not reach Datadog at ${new URL(url).host}: ${transportCause(e.cause)}`, transient: true })
           )
-          if (response.status >= 200 && response.status < 300) return
-          const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-          return yield* explain(response.status, body, Redacted.value(config.apiKey))
-        }).pipe(
-          Effect.timeoutFail({
-            duration: allowed,
-            onTimeout: () =>
-              new DeliveryError({ reason: `Datadog did not answer within ${Duration.format(allowed)}`, transient: true })
+        )
+        if (response.status >= 200 && response.status < 300) return
+        const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+        return yield* explain(response.status, body, Redacted.value(config.apiKey))
+      }).pipe(
+        Effect.timeoutFail({
+          duration: allowed,
+          onTimeout: () =>
+            new DeliveryError({ reason: `Datadog did not answer within ${Duration.format(allowed)}`, transient: true })
+        })
+      )
+    }).pipe(
+      Effect.retry({
+        schedule: Schedule.exponential("250 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
+        while: (e) => e.transient
+      }),
+      Effect.withSpan("Datadog.post", { attributes: { checks: batch.length } })
+    )
+
+  return Sink.of({
+    deliver: (checks) =>
+      Effect.forEach(Arr.chunksOf(checks, Math.max(1, config.batchSize)), (batch) =>
+        post(batch).pipe(
+          Effect.as<ReadonlyArray<DeliveryFailure>>([]),
+          Effect.catchAll((e) => Effect.succeed<ReadonlyArray<DeliveryFailure>>([{ checks: batch, reason: e.reason }]))
+        ), { concurrency: 4 }).pipe(
+          Effect.map((results) => {
+            const failures = results.flat()
+            const failed = failures.reduce((n, f) => n + f.checks.length, 0)
+            return { destination: `Datadog (${config.apiUrl})`, delivered: checks.length - failed, failures }
           })
         )
-      }).pipe(
-        Effect.retry({
-          schedule: Schedule.exponential("250 millis").pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2))),
-          while: (e) => e.transient
-        }),
-        Effect.withSpan("Datadog.post", { attributes: { checks: batch.length } })
-      )
-
-    return Sink.of({
-      deliver: (checks) =>
-        Effect.forEach(Arr.chunksOf(checks, Math.max(1, config.batchSize)), (batch) =>
-          post(batch).pipe(
-            Effect.as<ReadonlyArray<DeliveryFailure>>([]),
-            Effect.catchAll((e) => Effect.succeed<ReadonlyArray<DeliveryFailure>>([{ checks: batch, reason: e.reason }]))
-          ), { concurrency: 4 }).pipe(
-            Effect.map((results) => {
-              const failures = results.flat()
-              const failed = failures.reduce((n, f) => n + f.checks.length, 0)
-              return { destination: `Datadog (${config.apiUrl})`, delivered: checks.length - failed, failures }
-            })
-          )
-    })
   })
-)
+})
+
+export const DatadogSink = Layer.effect(Sink, makeDatadogSink)

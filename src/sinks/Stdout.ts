@@ -26,13 +26,12 @@ export const formatTable = (checks: ReadonlyArray<ServiceCheck>): string =>
 export const formatJsonLines = (checks: ReadonlyArray<ServiceCheck>): string =>
   checks.map((c) => JSON.stringify(c)).join("\n")
 
-export const StdoutSink = (format: OutputFormat) =>
-  Layer.succeed(
-    Sink,
-    Sink.of({
-      deliver: (checks) =>
-        Console.log(format === "json" ? formatJsonLines(checks) : formatTable(checks)).pipe(
-          Effect.as({ destination: "stdout", delivered: checks.length, failures: [] })
-        )
-    })
-  )
+export const stdoutSink = (format: OutputFormat) =>
+  Sink.of({
+    deliver: (checks) =>
+      Console.log(format === "json" ? formatJsonLines(checks) : formatTable(checks)).pipe(
+        Effect.as({ destination: "stdout", delivered: checks.length, failures: [] })
+      )
+  })
+
+export const StdoutSink = (format: OutputFormat) => Layer.succeed(Sink, stdoutSink(format))

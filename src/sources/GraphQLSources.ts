@@ -283,13 +283,12 @@ export interface GraphQLOptions {
 }
 
 /** The three sources over GraphQL, sharing one query per batch of targets. */
-export const GraphQLSources = (options: GraphQLOptions) =>
-  Layer.scoped(
-    StatusSources,
-    Effect.gen(function*() {
-      const github = yield* GitHubClient
-      const batcher = makeBatcher(github, options.batchSize, yield* Effect.scope)
-      const states = makeCommitStates(batcher.submit)
-      return sourceIds.map((id) => source(id, options.batchSize, states))
-    })
-  )
+export const makeGraphQLSources = (options: GraphQLOptions) =>
+  Effect.gen(function*() {
+    const github = yield* GitHubClient
+    const batcher = makeBatcher(github, options.batchSize, yield* Effect.scope)
+    const states = makeCommitStates(batcher.submit)
+    return sourceIds.map((id) => source(id, options.batchSize, states))
+  })
+
+export const GraphQLSources = (options: GraphQLOptions) => Layer.scoped(StatusSources, makeGraphQLSources(options))

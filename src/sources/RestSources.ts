@@ -5,4 +5,6 @@ import { CommitStatus } from "./CommitStatus.ts"
 import { StatusSources } from "./StatusSource.ts"
 
 /** The three REST sources of DESIGN.md, each asked only for the targets that enable it. */
-export const RestSources = Layer.effect(StatusSources, Effect.all([CommitStatus, CheckRuns, CheckSuites]))
+export const makeRestSources = Effect.all([CommitStatus, CheckRuns, CheckSuites])
+
+export const RestSources = Layer.effect(StatusSources, makeRestSources)

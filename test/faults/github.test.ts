@@ -8,7 +8,8 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Chunk, ConfigProvider, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Chunk, ConfigProvider, Effect, Fiber, Inspectable, Layer, Logger, Option, Redacted, TestClock } from "effect"
 import { loadSettings } from "../../src/config/Settings.ts"
 import type { GitHubConfigShape } from "../../src/github/GitHubClient.ts"
 import { cycleDeadline, GitHubClient, GitHubConfig } from "../../src/github/GitHubClient.ts"
@@ -572,5 +573,24 @@ describe("two cycles on one built layer against an unchanged GitHub", () => {
       expect(second.results.map((r) => r.check.status)).toEqual([0, 0])
       // Only the check runs of acme/red changed (its status and suite bodies are the same).
       expect(stats).toMatchObject({ requests: 12, notModified: 5 })
+    }))
+})
+
+describe("the cycle's layer", () => {
+  it.scopedLive("adds dd-api-key to the header names Effect redacts: a request logged within it never shows the Datadog key", () =>
+    Effect.gen(function*() {
+      const gh = yield* fakeGitHub({ repos: { "acme/green@main": green } })
+      const dd = yield* fakeDatadog
+      const settings = yield* settingsFor(gh.url, dd.url, [repo("acme/green@main")])
+      const lines: Array<string> = []
+      const capture = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void lines.push(Inspectable.toStringUnknown(message))))
+      const logRequest = Effect.log(HttpClientRequest.post(`${dd.url}/api/v1/check_run`).pipe(HttpClientRequest.setHeader("dd-api-key", KEY)))
+      yield* logRequest.pipe(Effect.provide(capture))
+      yield* logRequest.pipe(Effect.provide(cycleLayer(settings, { _tag: "Datadog" }, "json")), Effect.provide(capture))
+      expect(lines).toHaveLength(2)
+      // Without the cycle's layer, Effect shows the header as it is.
+      expect(lines[0]).toContain(KEY)
+      expect(lines[1]).toContain("dd-api-key")
+      expect(lines[1]).not.toContain(KEY)
     }))
 })
