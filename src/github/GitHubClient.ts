@@ -195,16 +195,22 @@ export interface GraphQLAnswer<A> {
 export const graphqlUrlOf = (apiUrl: string): string =>
   /\/api\/v3\/?$/.test(apiUrl) ? apiUrl.replace(/\/v3\/?$/, "/graphql") : `${apiUrl.replace(/\/+$/, "")}/graphql`
 
-const GraphQLErrors = Schema.Array(Schema.Struct({
-  message: Schema.String,
-  type: Schema.optionalWith(Schema.String, { exact: true }),
-  path: Schema.optionalWith(Schema.Array(Schema.Union(Schema.String, Schema.Number)), { exact: true })
-}))
-const GraphQLBody = Schema.Struct({
-  data: Schema.optionalWith(Schema.NullOr(Schema.Unknown), { exact: true }),
-  errors: Schema.optionalWith(GraphQLErrors, { exact: true })
-})
-const RateLimitInfo = Schema.Struct({ cost: Schema.Number, remaining: Schema.Number, resetAt: Schema.String })
+/** GraphQL's envelope, built when first used: with `api: rest` it never is (a cold start's cost, `npm run bench`). */
+const makeGraphQLSchemas = () => {
+  const GraphQLErrors = Schema.Array(Schema.Struct({
+    message: Schema.String,
+    type: Schema.optionalWith(Schema.String, { exact: true }),
+    path: Schema.optionalWith(Schema.Array(Schema.Union(Schema.String, Schema.Number)), { exact: true })
+  }))
+  const GraphQLBody = Schema.Struct({
+    data: Schema.optionalWith(Schema.NullOr(Schema.Unknown), { exact: true }),
+    errors: Schema.optionalWith(GraphQLErrors, { exact: true })
+  })
+  const RateLimitInfo = Schema.Struct({ cost: Schema.Number, remaining: Schema.Number, resetAt: Schema.String })
+  return { GraphQLBody, RateLimitInfo }
+}
+let graphqlSchemasBuilt: ReturnType<typeof makeGraphQLSchemas> | undefined
+const graphqlSchemas = () => (graphqlSchemasBuilt ??= makeGraphQLSchemas())
 
 /** An answer with errors and no data at all: the whole query failed, for every target in it. */
 const graphqlFailure = (errors: ReadonlyArray<GraphQLError>, resetAt: Date | undefined): GitHubError => {
@@ -573,13 +579,13 @@ const make = Effect.gen(function*() {
       if (typeof json === "symbol" || json === undefined) {
         return yield* new GitHubError({ reason: "unexpected_response", status: response.status, detail: "unexpected response from /graphql: the body is not JSON" })
       }
-      const body = yield* Schema.decodeUnknown(GraphQLBody)(json).pipe(Effect.mapError((e) => decodeFailure("/graphql", e)))
+      const body = yield* Schema.decodeUnknown(graphqlSchemas().GraphQLBody)(json).pipe(Effect.mapError((e) => decodeFailure("/graphql", e)))
       const errors = body.errors ?? []
       if (body.data === undefined || body.data === null) {
         const reset = Number(response.headers["x-ratelimit-reset"])
         return yield* Effect.fail(graphqlFailure(errors, Number.isNaN(reset) || reset <= 0 ? undefined : new Date(reset * 1000)))
       }
-      const rateLimit = Schema.decodeUnknownOption(RateLimitInfo)((body.data as { rateLimit?: unknown }).rateLimit)
+      const rateLimit = Schema.decodeUnknownOption(graphqlSchemas().RateLimitInfo)((body.data as { rateLimit?: unknown }).rateLimit)
       if (Option.isSome(rateLimit)) {
         const { cost, remaining, resetAt } = rateLimit.value
         yield* Ref.update(stats, (s) => ({ ...s, graphqlCost: (s.graphqlCost ?? 0) + cost, graphqlRemaining: remaining }))

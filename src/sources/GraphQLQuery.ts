@@ -104,48 +104,61 @@ export const firstAsk = (target: Target, at: Locator = { _tag: "Expression", exp
 
 // --- the answer ----------------------------------------------------------------------------------
 
-const PageInfo = Schema.Struct({ hasNextPage: Schema.Boolean, endCursor: Schema.NullOr(Schema.String) })
-const opt = <S extends Schema.Schema.All>(s: S) => Schema.optionalWith(s, { exact: true })
-const Str = Schema.NullOr(Schema.String)
+/**
+ * The answer's schemas, built when first used: with `api: rest` they never are (building a
+ * schema is part of a cold start, `npm run bench`).
+ */
+const makeAnswerSchemas = () => {
+  const PageInfo = Schema.Struct({ hasNextPage: Schema.Boolean, endCursor: Schema.NullOr(Schema.String) })
+  const opt = <S extends Schema.Schema.All>(s: S) => Schema.optionalWith(s, { exact: true })
+  const Str = Schema.NullOr(Schema.String)
 
-const RollupNode = Schema.Struct({
-  __typename: Schema.String,
-  name: opt(Schema.String),
-  status: opt(Schema.String),
-  conclusion: opt(Str),
-  detailsUrl: opt(Str),
-  permalink: opt(Str)
-})
-const Suite = Schema.Struct({
-  databaseId: opt(Schema.NullOr(Schema.Number)),
-  status: Schema.String,
-  conclusion: Str,
-  app: opt(Schema.NullOr(Schema.Struct({ name: Schema.String, slug: opt(Schema.String) })))
-})
-const CommitObject = Schema.Struct({
-  __typename: Schema.Literal("Commit"),
-  oid: Schema.String,
-  url: Schema.String,
-  status: opt(Schema.NullOr(Schema.Struct({
-    state: Schema.String,
-    contexts: Schema.Array(Schema.Struct({ context: Schema.String, state: Schema.String, targetUrl: opt(Str) }))
-  }))),
-  statusCheckRollup: opt(Schema.NullOr(Schema.Struct({
-    contexts: Schema.Struct({ pageInfo: PageInfo, nodes: Schema.NullOr(Schema.Array(Schema.NullOr(RollupNode))) })
-  }))),
-  checkSuites: opt(Schema.NullOr(Schema.Struct({ pageInfo: PageInfo, nodes: Schema.NullOr(Schema.Array(Schema.NullOr(Suite))) })))
-})
-const TagObject = Schema.Struct({
-  __typename: Schema.Literal("Tag"),
-  target: Schema.NullOr(Schema.Struct({ __typename: Schema.String, oid: opt(Schema.String) }))
-})
-const OtherObject = Schema.Struct({ __typename: Schema.String })
-/** One alias of the answer: the repository (null when GitHub could not resolve it) and its object. */
-export const RepositoryAnswer = Schema.NullOr(Schema.Struct({
-  object: Schema.NullOr(Schema.Union(CommitObject, TagObject, OtherObject))
-}))
-export type RepositoryAnswer = typeof RepositoryAnswer.Type
-type CommitObject = typeof CommitObject.Type
+  const RollupNode = Schema.Struct({
+    __typename: Schema.String,
+    name: opt(Schema.String),
+    status: opt(Schema.String),
+    conclusion: opt(Str),
+    detailsUrl: opt(Str),
+    permalink: opt(Str)
+  })
+  const Suite = Schema.Struct({
+    databaseId: opt(Schema.NullOr(Schema.Number)),
+    status: Schema.String,
+    conclusion: Str,
+    app: opt(Schema.NullOr(Schema.Struct({ name: Schema.String, slug: opt(Schema.String) })))
+  })
+  const CommitObject = Schema.Struct({
+    __typename: Schema.Literal("Commit"),
+    oid: Schema.String,
+    url: Schema.String,
+    status: opt(Schema.NullOr(Schema.Struct({
+      state: Schema.String,
+      contexts: Schema.Array(Schema.Struct({ context: Schema.String, state: Schema.String, targetUrl: opt(Str) }))
+    }))),
+    statusCheckRollup: opt(Schema.NullOr(Schema.Struct({
+      contexts: Schema.Struct({ pageInfo: PageInfo, nodes: Schema.NullOr(Schema.Array(Schema.NullOr(RollupNode))) })
+    }))),
+    checkSuites: opt(Schema.NullOr(Schema.Struct({ pageInfo: PageInfo, nodes: Schema.NullOr(Schema.Array(Schema.NullOr(Suite))) })))
+  })
+  const TagObject = Schema.Struct({
+    __typename: Schema.Literal("Tag"),
+    target: Schema.NullOr(Schema.Struct({ __typename: Schema.String, oid: opt(Schema.String) }))
+  })
+  const OtherObject = Schema.Struct({ __typename: Schema.String })
+  /** One alias of the answer: the repository (null when GitHub could not resolve it) and its object. */
+  const RepositoryAnswer = Schema.NullOr(Schema.Struct({
+    object: Schema.NullOr(Schema.Union(CommitObject, TagObject, OtherObject))
+  }))
+  return { RepositoryAnswer, CommitObject, RollupNode, Suite, PageInfo }
+}
+let answerSchemasBuilt: ReturnType<typeof makeAnswerSchemas> | undefined
+const answerSchemas = () => (answerSchemasBuilt ??= makeAnswerSchemas())
+export type RepositoryAnswer = AnswerSchemas["RepositoryAnswer"]["Type"]
+type AnswerSchemas = ReturnType<typeof makeAnswerSchemas>
+type CommitObject = AnswerSchemas["CommitObject"]["Type"]
+type RollupNode = AnswerSchemas["RollupNode"]["Type"]
+type Suite = AnswerSchemas["Suite"]["Type"]
+type PageInfo = AnswerSchemas["PageInfo"]["Type"]
 
 /** The data of a query: `rateLimit` and one entry per alias, each decoded on its own. */
 export const QueryData = Schema.Record({ key: Schema.String, value: Schema.Unknown })
@@ -178,7 +191,7 @@ export const toCommitStatus = (status: CommitObject["status"]): CommitStatusInpu
     : { state: "pending", statuses: [] }
 
 /** The rollup's check runs (its status contexts are read from `Commit.status` instead). */
-export const toCheckRuns = (nodes: ReadonlyArray<typeof RollupNode.Type | null> | null): ReadonlyArray<CheckRunInput> =>
+export const toCheckRuns = (nodes: ReadonlyArray<RollupNode | null> | null): ReadonlyArray<CheckRunInput> =>
   (nodes ?? []).flatMap((n) =>
     n && n.__typename === "CheckRun" && n.name !== undefined
       ? [{
@@ -198,7 +211,7 @@ export const toCheckRuns = (nodes: ReadonlyArray<typeof RollupNode.Type | null> 
  */
 export const toCheckSuites = (
   commitUrl: string,
-  nodes: ReadonlyArray<typeof Suite.Type | null> | null
+  nodes: ReadonlyArray<Suite | null> | null
 ): ReadonlyArray<CheckSuiteInput> =>
   (nodes ?? []).flatMap((s) =>
     s
@@ -283,7 +296,7 @@ export const readAnswer = (
   errors: ReadonlyArray<GraphQLError>,
   before: CommitState | undefined
 ): Reading => {
-  const decoded = Schema.decodeUnknownEither(RepositoryAnswer)(raw)
+  const decoded = Schema.decodeUnknownEither(answerSchemas().RepositoryAnswer)(raw)
   if (Either.isLeft(decoded)) {
     return failedWith(new GitHubError({ reason: "unexpected_response", detail: "unexpected response from /graphql: the commit's fields do not match" }))
   }
@@ -329,7 +342,7 @@ export const readAnswer = (
       : before?.suites,
     failed
   }
-  const next = (info: typeof PageInfo.Type | undefined) =>
+  const next = (info: PageInfo | undefined) =>
     info?.hasNextPage && info.endCursor ? info.endCursor : undefined
   return {
     _tag: "Commit",
