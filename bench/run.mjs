@@ -3,7 +3,7 @@
 // Everything listens on 127.0.0.1. Prints tables and writes bench/results.json.
 //
 // Env: BENCH_TARGETS (default "100,1000"), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY (10),
-//      BENCH_COLD_RUNS (15), BENCH_GO_MEASURE_MAX (100: larger N are extrapolated),
+//      BENCH_COLD_RUNS (30), BENCH_GO_MEASURE_MAX (100: larger N are extrapolated),
 //      BENCH_CLI_TIMEOUT_S (45: a CLI cycle still running then is killed and reported as such),
 //      BENCH_NODE24 (path of a Node 24 binary), BENCH_SECTIONS (e.g. "daemon,throughput": only those).
 import { spawn, spawnSync } from "node:child_process"
@@ -22,7 +22,7 @@ const settings = {
   targets: (process.env.BENCH_TARGETS || "100,1000").split(",").map(Number).filter((n) => n > 0),
   latencyMs: envNum("BENCH_LATENCY_MS", 50),
   concurrency: envNum("BENCH_CONCURRENCY", 10),
-  coldRuns: Math.max(10, envNum("BENCH_COLD_RUNS", 15)),
+  coldRuns: Math.max(10, envNum("BENCH_COLD_RUNS", 30)),
   goMeasureMax: envNum("BENCH_GO_MEASURE_MAX", 100),
   cliTimeoutMs: envNum("BENCH_CLI_TIMEOUT_S", 45) * 1000
 }
