@@ -5,20 +5,19 @@
  * matters (retry-after, resets, backoff, timeouts) the client is driven with the TestClock.
  * Last, two cycles on one built layer: the second is answered with 304s.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Chunk, ConfigProvider, Effect, Fiber, Inspectable, Layer, Logger, Option, Redacted, TestClock } from "effect"
+import { Chunk, ConfigProvider, Effect, Fiber, Inspectable, Logger, Option, TestClock } from "effect"
 import { loadSettings } from "../../src/config/Settings.ts"
 import type { GitHubConfigShape } from "../../src/github/GitHubClient.ts"
-import { cycleDeadline, GitHubClient, GitHubConfig } from "../../src/github/GitHubClient.ts"
+import { cycleDeadline, GitHubClient } from "../../src/github/GitHubClient.ts"
 import { CheckRunsPage, CombinedStatus } from "../../src/github/Schemas.ts"
 import { runCycle } from "../../src/monitor.ts"
 import { cycleLayer, cycleOptions } from "../../src/runtime/Layers.ts"
 import { startFakeDatadog } from "../support/FakeDatadog.ts"
-import { startFakeGitHub } from "../support/FakeGitHub.ts"
 import type { FakeGitHub, FakeGitHubOptions, Fault, RefSpec } from "../support/FakeGitHub.ts"
+import { gitHubClientLayer, scopedFakeGitHub } from "../support/GitHubClientLayer.ts"
 import {
   cli,
   clockDistance,
@@ -329,25 +328,12 @@ describe.concurrent("GitHub's redirects through the real CLI (fetch hands them o
 // ---------------------------------------------------------------------------------------------
 // The client under the TestClock: waits and retries without sleeping for real.
 
-const fakeGitHub = (options: FakeGitHubOptions) =>
-  Effect.acquireRelease(Effect.promise(() => startFakeGitHub({ token: TOKEN, ...options })), (gh) => Effect.promise(() => gh.close()))
+const fakeGitHub = (options: FakeGitHubOptions) => scopedFakeGitHub({ token: TOKEN, ...options })
 
 const clientAt = (apiUrl: string, overrides: Partial<GitHubConfigShape> = {}) =>
   GitHubClient.pipe(
-    Effect.provide(
-      GitHubClient.layer.pipe(
-        Layer.provide(Layer.succeed(GitHubConfig, {
-          apiUrl,
-          token: Option.some(Redacted.make(TOKEN)),
-          concurrency: 10,
-          // Long, so that the only sleeps on the TestClock before it are the ones under test.
-          requestTimeout: "1 hour",
-          userAgent: "github-ci-monitor-faults",
-          ...overrides
-        })),
-        Layer.provide(FetchHttpClient.layer)
-      )
-    )
+    // A long request timeout, so that the only sleeps on the TestClock before it are the ones under test.
+    Effect.provide(gitHubClientLayer(apiUrl, TOKEN, { requestTimeout: "1 hour", userAgent: "github-ci-monitor-faults", ...overrides }))
   )
 
 /** Waits (in real time: the HTTP exchange is real) until `condition` holds. */

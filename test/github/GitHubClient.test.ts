@@ -4,38 +4,22 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { Effect, Fiber, Option } from "effect"
 import type { GitHubConfigShape } from "../../src/github/GitHubClient.ts"
-import { GitHubClient, GitHubConfig, nextLink, segment } from "../../src/github/GitHubClient.ts"
+import { GitHubClient, nextLink, segment } from "../../src/github/GitHubClient.ts"
 import { CheckRunsPage, CombinedStatus } from "../../src/github/Schemas.ts"
-import { startFakeGitHub } from "../support/FakeGitHub.ts"
 import type { FakeGitHubOptions, RefSpec } from "../support/FakeGitHub.ts"
+import { gitHubClientLayer, scopedFakeGitHub } from "../support/GitHubClientLayer.ts"
 import { listen } from "../support/http.ts"
 
 const TOKEN = "ghp_UnitTestToken0123456789abcdefABCDEF"
 const USER_AGENT = "github-ci-monitor-test/9.9.9"
 
-/** A fake GitHub for the length of the test's scope. */
-const fakeGitHub = (options: FakeGitHubOptions) =>
-  Effect.acquireRelease(Effect.promise(() => startFakeGitHub(options)), (gh) => Effect.promise(() => gh.close()))
+const fakeGitHub = scopedFakeGitHub
 
 /** The client configured for `apiUrl`, over fetch. */
 const clientAt = (apiUrl: string, overrides: Partial<GitHubConfigShape> = {}) =>
-  GitHubClient.pipe(
-    Effect.provide(
-      GitHubClient.layer.pipe(
-        Layer.provide(Layer.succeed(GitHubConfig, {
-          apiUrl,
-          token: Option.some(Redacted.make(TOKEN)),
-          concurrency: 10,
-          requestTimeout: "5 seconds",
-          userAgent: USER_AGENT,
-          ...overrides
-        })),
-        Layer.provide(FetchHttpClient.layer)
-      )
-    )
-  )
+  GitHubClient.pipe(Effect.provide(gitHubClientLayer(apiUrl, TOKEN, { userAgent: USER_AGENT, ...overrides })))
 
 const green: RefSpec = {
   statuses: [{ context: "ci/jenkins", state: "success" }],

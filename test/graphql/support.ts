@@ -1,16 +1,15 @@
 /** Shared pieces of the GraphQL tests: targets, a client over fetch, and a cycle with a capturing sink. */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import type { Conclusion, SourceId, Target } from "../../src/domain/Target.ts"
 import { defaultFailOn } from "../../src/domain/Target.ts"
 import type { GitHubConfigShape } from "../../src/github/GitHubClient.ts"
-import { GitHubClient, GitHubConfig } from "../../src/github/GitHubClient.ts"
+import { GitHubClient } from "../../src/github/GitHubClient.ts"
 import { runCycle } from "../../src/monitor.ts"
 import type { ServiceCheck } from "../../src/sinks/Sink.ts"
 import { Sink } from "../../src/sinks/Sink.ts"
 import type { StatusSources } from "../../src/sources/StatusSource.ts"
-import { startFakeGitHub } from "../support/FakeGitHub.ts"
 import type { FakeGitHubOptions } from "../support/FakeGitHub.ts"
+import { gitHubClientLayer, scopedFakeGitHub } from "../support/GitHubClientLayer.ts"
 
 export const TOKEN = "ghp_GraphQLTestToken0123456789abcdefABCD"
 
@@ -33,21 +32,9 @@ export const target = (
 }
 
 /** A fake GitHub for the length of the test's scope. */
-export const fakeGitHub = (options: FakeGitHubOptions) =>
-  Effect.acquireRelease(Effect.promise(() => startFakeGitHub({ token: TOKEN, ...options })), (gh) => Effect.promise(() => gh.close()))
+export const fakeGitHub = (options: FakeGitHubOptions) => scopedFakeGitHub({ token: TOKEN, ...options })
 
-export const clientLayer = (apiUrl: string, overrides: Partial<GitHubConfigShape> = {}) =>
-  GitHubClient.layer.pipe(
-    Layer.provide(Layer.succeed(GitHubConfig, {
-      apiUrl,
-      token: Option.some(Redacted.make(TOKEN)),
-      concurrency: 10,
-      requestTimeout: "5 seconds",
-      userAgent: "github-ci-monitor-test/0",
-      ...overrides
-    })),
-    Layer.provide(FetchHttpClient.layer)
-  )
+export const clientLayer = (apiUrl: string, overrides: Partial<GitHubConfigShape> = {}) => gitHubClientLayer(apiUrl, TOKEN, overrides)
 
 const captureSink = Layer.succeed(Sink, {
   deliver: (checks) => Effect.succeed({ destination: "test", delivered: checks.length, failures: [] })

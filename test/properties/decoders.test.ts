@@ -3,17 +3,17 @@
  * and parser, GitHub's response Schemas, and the GitHub client over HTTP. Whatever comes in,
  * the answer is a value or a typed error: never an exception, never a defect.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { readFileSync } from "node:fs"
-import { Arbitrary, Cause, Effect, Either, Exit, Fiber, Layer, Option, Redacted, Schema, TestClock, TestContext } from "effect"
+import { Arbitrary, Cause, Effect, Either, Exit, Fiber, Option, Schema, TestClock, TestContext } from "effect"
 import fc from "fast-check"
 import * as YAML from "js-yaml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { datadogSites, decodeConfig, parseConfig } from "../../src/config/ConfigFile.ts"
 import { conclusions } from "../../src/domain/Target.ts"
-import { GitHubClient, GitHubConfig, nextLink } from "../../src/github/GitHubClient.ts"
+import { GitHubClient, nextLink } from "../../src/github/GitHubClient.ts"
 import { GitHubError } from "../../src/github/GitHubError.ts"
 import * as Schemas from "../../src/github/Schemas.ts"
+import { gitHubClientLayer } from "../support/GitHubClientLayer.ts"
 import { listen } from "../support/http.ts"
 import type { Listening } from "../support/http.ts"
 
@@ -347,16 +347,7 @@ const answering = (first: Answer, rest: Answer = first) =>
 
 /** A fresh client (its own cache and rate-limit view) per case. */
 const clientLayer = () =>
-  GitHubClient.layer.pipe(
-    Layer.provide(Layer.succeed(GitHubConfig, {
-      apiUrl: server.url,
-      token: Option.some(Redacted.make("ghp_PropertyToken")),
-      concurrency: 4,
-      requestTimeout: "1 hour",
-      userAgent: "github-ci-monitor-properties"
-    })),
-    Layer.provide(FetchHttpClient.layer)
-  )
+  gitHubClientLayer(server.url, "ghp_PropertyToken", { concurrency: 4, requestTimeout: "1 hour", userAgent: "github-ci-monitor-properties" })
 
 /**
  * Runs `effect` with the TestClock, moving it 10 s at a time (waiting a little in real time for
