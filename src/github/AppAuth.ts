@@ -40,8 +40,6 @@ export const staticTokens = (token: Option.Option<Redacted.Redacted<string>>): T
   rejected: () => Effect.void
 })
 
-export const staticToken = (token: Option.Option<Redacted.Redacted<string>>) => Layer.succeed(TokenProvider, staticTokens(token))
-
 export interface GitHubAppConfig {
   /** The App's id, or its client id (`Iv1.…`); either is the JWT's `iss`. */
   readonly appId: string
@@ -204,8 +202,6 @@ export const makeGitHubApp = (config: GitHubAppConfig) =>
         })
     })
   })
-
-export const gitHubApp = (config: GitHubAppConfig) => Layer.effect(TokenProvider, makeGitHubApp(config))
 
 /** How the client authenticates, as the settings resolve it. */
 export interface GitHubAuth {

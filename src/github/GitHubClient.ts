@@ -10,7 +10,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Clock, Context, Duration, Effect, FiberRef, identity, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
 import type { Credential } from "./AppAuth.ts"
-import { TokenProvider } from "./AppAuth.ts"
+import { staticTokens, TokenProvider } from "./AppAuth.ts"
 import { GitHubError } from "./GitHubError.ts"
 
 export interface GitHubConfigShape {
@@ -296,11 +296,7 @@ const make = Effect.gen(function*() {
   const timeout = Duration.decode(config.requestTimeout)
   // ETags are per token: the cache is keyed by the credential's key, which changes with the token.
   const etags = lru<Cached>(config.cacheEntries ?? 10_000)
-  const tokens: TokenProvider["Type"] = Option.getOrElse(yield* Effect.serviceOption(TokenProvider), () => ({
-    credentialFor: () => Effect.succeed(Option.map(config.token, (t): Credential => ({ token: t, key: "token", quota: "token" }))),
-    perOwner: false,
-    rejected: () => Effect.void
-  }))
+  const tokens: TokenProvider["Type"] = Option.getOrElse(yield* Effect.serviceOption(TokenProvider), () => staticTokens(config.token))
   const stats = yield* Ref.make<GitHubStats>({
     requests: 0,
     notModified: 0,

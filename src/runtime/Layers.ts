@@ -1,7 +1,7 @@
 /**
  * From resolved settings to the layers a cycle runs on: the GitHub client and its sources, and
- * the sink. Runtime-neutral: the HTTP client is `fetch`, the same on Node, Deno and Bun, unless
- * the entrypoint gives another (the Lambda's is node:http, whose cold start is cheaper).
+ * the sink. Runtime-neutral: `cycleLayer` runs over `fetch`, the same on Node, Deno and Bun;
+ * `cycleServices` over the HttpClient in context (the Lambda's is node:http, whose cold start is cheaper).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -88,11 +88,7 @@ export const makeSink = (s: Settings, choice: SinkChoice, format: OutputFormat):
       })
     )
 
-export const sinkLayer = (s: Settings, choice: SinkChoice, format: OutputFormat) => Layer.effect(Sink, makeSink(s, choice, format))
-
 export interface CycleLayerOptions extends SourcesOptions {
-  /** The HTTP client for GitHub and Datadog; `fetch` unless given (the Lambda's is node:http). */
-  readonly http?: Layer.Layer<HttpClient.HttpClient> | undefined
   /** The HTTP client for GitHub alone: the demo's simulated GitHub. Datadog stays the real one. */
   readonly githubHttp?: Layer.Layer<HttpClient.HttpClient> | undefined
 }
@@ -100,14 +96,15 @@ export interface CycleLayerOptions extends SourcesOptions {
 /**
  * Everything one cycle needs — the GitHub client, the sources, the sink — over the HttpClient
  * in context (GitHub's over `githubHttp` when given), with the Datadog key among the header
- * names redacted in logs. One effect builds them all, rather than a layer for each: every layer
- * built costs a cold start thousands of the runtime's steps, about 20 ms on Lambda (`npm run bench`).
+ * names redacted in logs. One effect builds them all, rather than a layer for each: each layer
+ * composed costs a cold start hundreds of the runtime's steps; the graph of them cost the
+ * Lambda about 20 ms (`npm run bench`).
  */
 export const cycleServices = (
   s: Settings,
   choice: SinkChoice,
   format: OutputFormat,
-  options: Omit<CycleLayerOptions, "http"> = {}
+  options: CycleLayerOptions = {}
 ) =>
   Effect.gen(function*() {
     yield* redactDatadogKey
@@ -120,6 +117,6 @@ export const cycleServices = (
     return Context.add(sources, Sink, sink)
   })
 
-/** Everything one cycle needs, over `fetch` unless `http` says otherwise. */
+/** Everything one cycle needs, over `fetch`. */
 export const cycleLayer = (s: Settings, choice: SinkChoice, format: OutputFormat, options: CycleLayerOptions = {}) =>
-  Layer.scopedContext(cycleServices(s, choice, format, options)).pipe(Layer.provide(options.http ?? FetchHttpClient.layer))
+  Layer.scopedContext(cycleServices(s, choice, format, options)).pipe(Layer.provide(FetchHttpClient.layer))
