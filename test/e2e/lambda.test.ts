@@ -15,7 +15,7 @@ import { serversOfThisFile } from "../support/servers.ts"
 import type { FakeGitHub, FakeGitHubOptions, RefSpec } from "../support/FakeGitHub.ts"
 import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import type { FakeSecretsManager } from "../support/FakeSecretsManager.ts"
-import { listen } from "../support/http.ts"
+import { listen, testTls } from "../support/http.ts"
 import { root, runProcess, writeConfig } from "./support.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -84,6 +84,8 @@ interface InvokeOptions {
   readonly killAfterMs?: number
   /** The EventBridge rule's input `shard` ("2/8"). */
   readonly shard?: string
+  /** A CA certificate file the process trusts besides the system's (NODE_EXTRA_CA_CERTS). */
+  readonly trust?: string
 }
 
 /** Runs the bundle in a fresh process; in every scenario, no secret reaches stdout or stderr. */
@@ -104,7 +106,8 @@ const invoke = async (o: InvokeOptions): Promise<Invoked> => {
       INVOCATIONS: String(o.invocations ?? 1),
       LAMBDA_TIMEOUT_MS: String(o.timeoutMs ?? 30_000),
       ...(o.timed ? { LAMBDA_BUNDLE: BUNDLE } : {}),
-      ...(o.shard ? { LAMBDA_EVENT_SHARD: o.shard } : {})
+      ...(o.shard ? { LAMBDA_EVENT_SHARD: o.shard } : {}),
+      ...(o.trust ? { NODE_EXTRA_CA_CERTS: o.trust } : {})
     }
   })
   for (const secret of SECRETS) {
@@ -412,6 +415,38 @@ describe.concurrent("Lambda: GitHub's redirects (the Lambda's HTTP client is nod
     expect(check?.message).toContain(`GitHub redirected (301) to ${other.url}/repos/acme/red/commits/main/status, off the API's host: not followed`)
     expect(check?.message).not.toContain("kept-out")
     expect(dd.checks.find((c) => targetOf(c) === "acme/green@main")?.status).toBe(0)
+  })
+})
+
+describe.concurrent("Lambda: GitHub and Datadog over https, as in production", () => {
+  it("delivers every target's check over https, the token and key going only in headers", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS, tls: true })
+    const dd = await datadog({ apiKey: KEY, tls: true })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    expect(gh.url).toMatch(/^https:/)
+    expect(dd.url).toMatch(/^https:/)
+    const out = await invoke({ config: yaml(`secret_id: ${SECRET_ID}`, TARGETS), github: gh.url, datadog: dd.url, secrets: sm.url, trust: testTls.caFile })
+    expect(out.code, out.stdout + out.stderr).toBe(0)
+    expect(out.invocations).toEqual([{ ok: true, result: { targets: 3, ok: 1, failing: 1, unknown: 1, delivered: 4 } }])
+    expect(Object.fromEntries(dd.checks.filter((c) => targetOf(c)).map((c) => [targetOf(c), c.status]))).toEqual({
+      "acme/green@main": 0,
+      "acme/red@main": 1,
+      "acme/ghost@main": 3
+    })
+    expect(gh.requests.length).toBeGreaterThanOrEqual(9)
+    for (const r of gh.requests) expect(r.headers["authorization"]).toBe(`Bearer ${TOKEN}`)
+  })
+
+  it("a GitHub whose certificate is not trusted: each target is reported 3 saying GitHub could not be reached, and nothing goes there in the clear", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS, tls: true })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const out = await invoke({ config: yaml(`secret_id: ${SECRET_ID}`, TARGETS), github: gh.url, datadog: dd.url, secrets: sm.url })
+    expect(out.code, out.stdout + out.stderr).toBe(0)
+    expect(gh.requests).toEqual([])
+    const targets = dd.checks.filter((c) => targetOf(c))
+    expect(targets.map((c) => c.status)).toEqual([3, 3, 3])
+    for (const c of targets) expect(c.message).toMatch(/could not reach GitHub at 127\.0\.0\.1:\d+: .*certificate/i)
   })
 })
 

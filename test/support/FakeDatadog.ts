@@ -8,6 +8,8 @@ export interface FakeDatadogOptions {
   apiKey?: string
   /** Served in order to POSTs before the normal behaviour; each `times` times (default once). `status: 0` hangs. */
   faults?: Fault[]
+  /** Serve over https with the test certificate (test/support/http.ts `testTls`). */
+  tls?: boolean
 }
 export type ServiceCheck = { check: string; host_name: string; status: number; tags: string[]; message?: string; timestamp?: number }
 export interface FakeDatadog {
@@ -81,6 +83,6 @@ export const startFakeDatadog = async (options: FakeDatadogOptions = {}): Promis
     send(res, 202, { status: "ok" })
   }
 
-  const server = await listen((req, res) => void handle(req, res).catch(() => res.destroy()))
+  const server = await listen((req, res) => void handle(req, res).catch(() => res.destroy()), { tls: options.tls ?? false })
   return { url: server.url, checks, requests, setFaults, close: server.close }
 }

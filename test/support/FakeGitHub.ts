@@ -80,6 +80,8 @@ export interface FakeGitHubOptions {
   basePath?: string
   /** `false`: no `x-ratelimit-*` headers, like a GitHub Enterprise Server with rate limiting off. */
   rateLimitHeaders?: boolean
+  /** Serve over https with the test certificate (test/support/http.ts `testTls`). */
+  tls?: boolean
   /** The web host in `html_url`s (default https://github.com). */
   webUrl?: string
   /**
@@ -599,7 +601,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     reply(result.status, result.body, graphqlHeaders(Math.max(0, rate.limit - rate.used)))
   }
 
-  const server = await listen(handle)
+  const server = await listen(handle, { tls: options.tls ?? false })
   const fake: FakeGitHub = {
     url: server.url,
     requests,

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs"
 import http from "node:http"
+import https from "node:https"
 import type { AddressInfo } from "node:net"
 import { gunzipSync, inflateSync } from "node:zlib"
 
@@ -12,14 +14,32 @@ export interface Listening {
   close(): Promise<void>
 }
 
-/** Starts a server on 127.0.0.1 on a free port; close() also drops hanging and keep-alive sockets. */
-export const listen = async (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Listening> => {
-  const server = http.createServer(handler)
+/**
+ * The test servers' TLS certificate (self-signed, for 127.0.0.1 and localhost; see
+ * test/fixtures/tls/README.md). A client trusts it with `NODE_EXTRA_CA_CERTS=<caFile>`.
+ */
+export const testTls = {
+  caFile: new URL("../fixtures/tls/cert.pem", import.meta.url).pathname,
+  options: () => ({
+    cert: readFileSync(new URL("../fixtures/tls/cert.pem", import.meta.url)),
+    key: readFileSync(new URL("../fixtures/tls/key.pem", import.meta.url))
+  })
+}
+
+/**
+ * Starts a server on 127.0.0.1 on a free port — over https with `tls` (the test certificate) —
+ * and close() also drops hanging and keep-alive sockets.
+ */
+export const listen = async (
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  options: { readonly tls?: boolean } = {}
+): Promise<Listening> => {
+  const server = options.tls ? https.createServer(testTls.options(), handler) : http.createServer(handler)
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
   let closed: Promise<void> | undefined
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     // Idempotent, so a test may close early and its afterEach close again.
     close: () =>
       (closed ??= new Promise<void>((resolve, reject) => {
