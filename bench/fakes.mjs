@@ -3,17 +3,23 @@ import { createHash } from "node:crypto"
 //   fakeGitHub     — one green target, fixed answers (cold-start runs)
 //   simulatedGitHub — N targets behind a per-request latency, half of them not green
 //   fakeDatadog    — POST /api/v1/check_run → 202, counting the checks by status
+import { readFileSync } from "node:fs"
 import http from "node:http"
+import https from "node:https"
 
-/** Starts `handler` on an ephemeral port; `close()` also drops kept-alive sockets. */
-export const listen = (handler) =>
+/** The test servers' self-signed certificate: a client trusts it with NODE_EXTRA_CA_CERTS=caFile. */
+export const tlsCaFile = new URL("../test/fixtures/tls/cert.pem", import.meta.url).pathname
+const tlsOptions = () => ({ cert: readFileSync(tlsCaFile), key: readFileSync(new URL("../test/fixtures/tls/key.pem", import.meta.url)) })
+
+/** Starts `handler` on an ephemeral port, over https with `{ tls: true }`; `close()` also drops kept-alive sockets. */
+export const listen = (handler, { tls = false } = {}) =>
   new Promise((resolve, reject) => {
-    const server = http.createServer(handler)
+    const server = tls ? https.createServer(tlsOptions(), handler) : http.createServer(handler)
     server.keepAliveTimeout = 30_000
     server.on("error", reject)
     server.listen(0, "127.0.0.1", () =>
       resolve({
-        url: `http://127.0.0.1:${server.address().port}`,
+        url: `${tls ? "https" : "http"}://127.0.0.1:${server.address().port}`,
         close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()) })
       }))
   })
@@ -32,14 +38,14 @@ const green = {
 }
 
 /** Every commit route answers the green shapes at once. */
-export const fakeGitHub = async () => {
+export const fakeGitHub = async (options) => {
   const stats = { requests: 0 }
   const server = await listen((req, res) => {
     stats.requests++
     const m = commitRoute.exec(new URL(req.url, "http://x").pathname)
     if (!m) return json(res, 404, { message: "Not Found" })
     json(res, 200, green[m[4]])
-  })
+  }, options)
   return { ...server, stats }
 }
 
@@ -53,7 +59,7 @@ const readJson = (req) =>
     })
   })
 
-export const fakeDatadog = async () => {
+export const fakeDatadog = async (options) => {
   const stats = { posts: 0, checks: 0, byStatus: {} }
   const server = await listen(async (req, res) => {
     const body = await readJson(req)
@@ -66,7 +72,7 @@ export const fakeDatadog = async () => {
       stats.byStatus[check.status] = (stats.byStatus[check.status] ?? 0) + 1
     }
     json(res, 202, { status: "ok" })
-  })
+  }, options)
   return {
     ...server,
     stats,
