@@ -70,7 +70,6 @@ const builtinsWithoutFacade = {
   load: (id) => {
     if (!id.startsWith("\0builtin:")) return null
     const name = id.slice("\0builtin:".length)
-    if (lazyBuiltins[name]) return lazyBuiltin(name, lazyBuiltins[name])
     const plain = Object.entries(Object.getOwnPropertyDescriptors(process.getBuiltinModule(name)))
       .filter(([key, d]) => !d.get && /^[A-Za-z_$][\w$]*$/.test(key) && key !== "default")
       .map(([key]) => key)
@@ -81,21 +80,6 @@ const builtinsWithoutFacade = {
     ].join("\n")
   }
 }
-
-/**
- * Built-ins loaded when one of their functions is first called, not at import, and the only
- * members the bundle may use of them: node:https (with node:tls under it) costs a cold start
- * ≈ 15 ms (`npm run bench`), and NodeHttpClient imports it whether or not a URL is https. The
- * handler's agent makes its https agent on first use too (entrypoints/nodeHttp.ts). A use of any
- * other member fails the build (see onwarn).
- */
-const lazyBuiltins = { "node:https": ["request", "Agent"] }
-const lazyBuiltin = (name, members) => [
-  `let m`,
-  `const load = () => m ??= process.getBuiltinModule(${JSON.stringify(name)})`,
-  // A function that returns an object gives that object to `new`: `new Agent(options)` works.
-  ...members.map((key) => `export function ${key}(...args) { return new.target ? new (load().${key})(...args) : load().${key}(...args) }`)
-].join("\n")
 
 /** Relative imports carry `.ts` (RUNTIMES.md): esbuild strips the types, module by module. */
 const typescript = {
@@ -134,9 +118,6 @@ const rollupBundle = async (input, out) => {
       if (warning.code === "MISSING_EXPORT" && /effect\/dist\/esm\/FastCheck\.js$/.test(warning.exporter ?? "")) return
       // NodeHttpClient's undici client reads `Agent` and the like off it: undefined, unused.
       if (warning.code === "MISSING_EXPORT" && /platform-node\/dist\/esm\/Undici\.js$/.test(warning.exporter ?? "")) return
-      if (warning.code === "MISSING_EXPORT" && /^\0builtin:/.test(warning.exporter ?? "")) {
-        throw new Error(`${warning.message}: add it to lazyBuiltins in scripts/build.mjs, or load the module eagerly`)
-      }
       warn(warning)
     }
   })
