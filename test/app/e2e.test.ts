@@ -6,12 +6,11 @@
 import { build } from "esbuild"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startFakeDatadog } from "../support/FakeDatadog.ts"
+import { beforeAll, describe, expect, it } from "vitest"
 import type { FakeDatadog } from "../support/FakeDatadog.ts"
-import { startFakeGitHub } from "../support/FakeGitHub.ts"
 import type { FakeGitHub, FakeGitHubOptions } from "../support/FakeGitHub.ts"
 import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
+import { serversOfThisFile } from "../support/servers.ts"
 import { root, runCli, runProcess, startCli, waitFor, writeConfig } from "../e2e/support.ts"
 import type { CliResult } from "../e2e/support.ts"
 import { APP_ID, green, keyPair, red, target } from "./support.ts"
@@ -19,24 +18,14 @@ import { APP_ID, green, keyPair, red, target } from "./support.ts"
 const { privateKey, publicKey } = keyPair()
 const KEY = "appddkeyneverprinted0123456789abcdef00"
 
-const servers: Array<{ close(): Promise<void> }> = []
-afterAll(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
-const github = async (options: Partial<FakeGitHubOptions> = {}) => {
-  const gh = await startFakeGitHub({
+const servers = serversOfThisFile()
+const github = (options: Partial<FakeGitHubOptions> = {}) =>
+  servers.github({
     repos: { "acme/api@main": green, "octo/dotfiles@main": red, "stranger/repo@main": green },
     app: { id: APP_ID, publicKey, installations: { acme: { id: 7 }, octo: { id: 8, type: "User" } }, ...options.app },
     ...options
   })
-  servers.push(gh)
-  return gh
-}
-const datadog = async () => {
-  const dd = await startFakeDatadog({ apiKey: KEY })
-  servers.push(dd)
-  return dd
-}
+const datadog = () => servers.datadog({ apiKey: KEY })
 const TARGETS = [target("acme/api@main"), target("octo/dotfiles@main"), target("stranger/repo@main")]
 const config = (app: object = { app_id: APP_ID }) => writeConfig(JSON.stringify({ repos: TARGETS, github_app: app }))
 
@@ -167,8 +156,7 @@ describe("the Lambda bundle with the App's key in the secret", () => {
   it("a warm container's invocations: a token per installation, refreshed when it nears expiry; no github_token needed", async () => {
     const gh = await github({ app: { id: APP_ID, publicKey, installations: { acme: { id: 7 }, octo: { id: 8, type: "User" } }, tokenTtlSeconds: 2 } })
     const dd = await datadog()
-    const sm = await startFakeSecretsManager({ "gcm/app": JSON.stringify({ github_app_private_key: privateKey, datadog_api_key: KEY }) })
-    servers.push(sm)
+    const sm = await servers.track(startFakeSecretsManager({ "gcm/app": JSON.stringify({ github_app_private_key: privateKey, datadog_api_key: KEY }) }))
     const yaml = `secret_id: gcm/app\ngithub_app:\n  app_id: ${APP_ID}\nrepos:\n${TARGETS.map((t) => `  - ${JSON.stringify(t)}\n`).join("")}`
     const r = await runProcess(node, [join(root, "test", "support", "invokeLambda.mjs"), join(root, "test", "app", "spacedHandler.mjs")], {
       cwd: root,
@@ -202,8 +190,7 @@ describe("the Lambda bundle with the App's key in the secret", () => {
   it("a secret without github_app_private_key (and none in the environment) fails the invocation saying which key is missing", async () => {
     const gh = await github()
     const dd = await datadog()
-    const sm = await startFakeSecretsManager({ "gcm/app": JSON.stringify({ datadog_api_key: KEY }) })
-    servers.push(sm)
+    const sm = await servers.track(startFakeSecretsManager({ "gcm/app": JSON.stringify({ datadog_api_key: KEY }) }))
     const yaml = `secret_id: gcm/app\ngithub_app:\n  app_id: ${APP_ID}\nrepos:\n  - ${JSON.stringify(TARGETS[0])}\n`
     const r = await runProcess(node, [join(root, "test", "support", "invokeLambda.mjs"), bundle], {
       cwd: root,

@@ -22,31 +22,8 @@ export interface CliOptions {
   readonly timeoutMs?: number
 }
 
-/** `node bin/github-ci-monitor.mjs ...args`; killed (and reported with code null) after the timeout. */
-export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}): Promise<CliResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd ?? tmpDir(),
-      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? tmpdir(), NO_COLOR: "1", ...options.env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => {
-      stderr += `\n[runCli: killed after ${options.timeoutMs ?? 20_000} ms]`
-      child.kill("SIGKILL")
-    }, options.timeoutMs ?? 20_000)
-    child.on("error", (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.on("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+/** `node bin/github-ci-monitor.mjs ...args` to its end; killed (and reported with code null) after the timeout. */
+export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}): Promise<CliResult> => startCli(args, options).result
 
 /** A fresh temporary directory. */
 export const tmpDir = (): string => mkdtempSync(join(tmpdir(), "gcm-e2e-"))

@@ -3,30 +3,18 @@
  * and `repo: "*"`, against the fake GitHub (REST and GraphQL on the real schema) and the fake
  * Datadog.
  */
-import { afterAll, describe, expect, it } from "vitest"
-import { startFakeDatadog } from "../support/FakeDatadog.ts"
+import { describe, expect, it } from "vitest"
 import type { FakeDatadog, ServiceCheck } from "../support/FakeDatadog.ts"
-import { startFakeGitHub } from "../support/FakeGitHub.ts"
 import type { FakeGitHub, FakeGitHubOptions, RefSpec } from "../support/FakeGitHub.ts"
 import { runCli, writeConfig } from "../e2e/support.ts"
+import { serversOfThisFile } from "../support/servers.ts"
 
 const TOKEN = "ghp_E2eGraphQLTokenNeverPrinted123456789"
 const KEY = "e2egraphqlddkeyneverprinted0123456789"
 
-const servers: Array<{ close(): Promise<void> }> = []
-afterAll(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
-const github = async (options: FakeGitHubOptions) => {
-  const gh = await startFakeGitHub({ token: TOKEN, ...options })
-  servers.push(gh)
-  return gh
-}
-const datadog = async () => {
-  const dd = await startFakeDatadog({ apiKey: KEY })
-  servers.push(dd)
-  return dd
-}
+const servers = serversOfThisFile()
+const github = (options: FakeGitHubOptions) => servers.github({ token: TOKEN, ...options })
+const datadog = () => servers.datadog({ apiKey: KEY })
 const env = (gh: FakeGitHub, dd: FakeDatadog) => ({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: TOKEN, DD_API_URL: dd.url, DD_API_KEY: KEY })
 
 const cli = async (args: ReadonlyArray<string>, environment: Record<string, string>) => {
