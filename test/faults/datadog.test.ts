@@ -12,11 +12,12 @@ import { DatadogConfig, DatadogSink } from "../../src/sinks/Datadog.ts"
 import type { ServiceCheck } from "../../src/sinks/Sink.ts"
 import { Sink } from "../../src/sinks/Sink.ts"
 import { startFakeDatadog } from "../support/FakeDatadog.ts"
+import { listen } from "../support/http.ts"
 import type { Fault } from "../support/FakeDatadog.ts"
 import type { RefSpec } from "../support/FakeGitHub.ts"
 import { cli, config, cycleMs, delivered, env, green, KEY, keyOf, red, repo, useServers } from "./support.ts"
 
-const { github, datadog } = useServers()
+const { github, datadog, keep } = useServers()
 
 const targets = [repo("acme/green@main"), repo("acme/red@main"), repo("acme/other@main")]
 const repos: Record<string, RefSpec> = { "acme/green@main": green, "acme/red@main": red, "acme/other@main": green }
@@ -102,6 +103,23 @@ describe.concurrent("Datadog faults through the real CLI", () => {
     expect(cycleMs(result.stderr)).toBeLessThan(35_000)
     expect(posts(dd)).toBe(3)
     expect(notDelivered(result.stderr)?.[3]).toBe("Datadog did not answer within 10s")
+  })
+
+  it("a redirect from the intake (307 to another host) is not followed: the key never goes there, and the checks are reported undelivered at once, saying why", async () => {
+    const elsewhere: Array<Record<string, string | string[] | undefined>> = []
+    const other = keep(await listen((req, res) => {
+      elsewhere.push(req.headers)
+      res.writeHead(202, { "content-type": "application/json" }).end("{\"status\":\"ok\"}")
+    }))
+    const { result, dd } = await runOnce([{ status: 307, headers: { location: `${other.url}/api/v1/check_run` }, times: 1_000 }])
+    expect(elsewhere).toEqual([])
+    expect(result.code, result.stderr).toBe(1)
+    expect(dd.checks).toEqual([])
+    expect(posts(dd)).toBe(1)
+    expect(notDelivered(result.stderr)?.[3]).toBe(
+      `Datadog redirected (307) to ${other.url}/api/v1/check_run: not followed, the API key goes to ${new URL(dd.url).host} only; ` +
+        "set DD_SITE or DD_API_URL to the intake's address"
+    )
   })
 
   it("a 502 whose body echoes the key (a reflecting proxy): stderr never shows the key", async () => {
