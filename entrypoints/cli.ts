@@ -19,7 +19,10 @@ const listener = HttpListener.of({
     : ({ host, port }) => NodeHttpServer.layer(createServer, { host, port })
 })
 
-NodeRuntime.runMain(main(process.argv).pipe(Effect.provideService(HttpListener, listener), Effect.provide(NodeContext.layer)), {
+// Styled help only on a terminal, and never with NO_COLOR set (https://no-color.org).
+const color = process.stdout.isTTY === true && !process.env["NO_COLOR"]
+
+NodeRuntime.runMain(main(process.argv, { color }).pipe(Effect.provideService(HttpListener, listener), Effect.provide(NodeContext.layer)), {
   disableErrorReporting: true,
   disablePrettyLogger: true,
   // A signal (SIGTERM, Ctrl-C) after the cycle in flight finished is a clean stop: exit 0.

@@ -215,11 +215,32 @@ const root = Command.make("github-ci-monitor").pipe(
 
 const cli = Command.run(root, { name: "github-ci-monitor", version: VERSION })
 
-/** Runs the CLI on `argv` (`process.argv`) and gives the exit code. */
+/** ANSI styling (SGR sequences), as @effect/cli writes its help whatever the output is. */
+const ansiStyle = /\u001b\[[0-9;]*m/g
+const unstyled = (args: ReadonlyArray<unknown>) => args.map((a) => (typeof a === "string" ? a.replace(ansiStyle, "") : a))
+
+/** `base` with the styling taken out of what it logs: for a pipe, a file, a CI log, or NO_COLOR. */
+const plainConsole = (base: Console.Console): Console.Console => ({
+  ...base,
+  log: (...args) => base.log(...unstyled(args)),
+  error: (...args) => base.error(...unstyled(args)),
+  unsafe: {
+    ...base.unsafe,
+    log: (...args) => base.unsafe.log(...unstyled(args)),
+    error: (...args) => base.unsafe.error(...unstyled(args))
+  }
+})
+
+/**
+ * Runs the CLI on `argv` (`process.argv`) and gives the exit code. `color: false` (the
+ * entrypoint's choice: output not a terminal, or NO_COLOR set) prints the help without styling.
+ */
 export const main = (
-  argv: ReadonlyArray<string>
+  argv: ReadonlyArray<string>,
+  options: { readonly color?: boolean } = {}
 ): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
-  cli(argv).pipe(
+  Effect.flatMap(Effect.console, (console) =>
+    options.color === false ? Effect.withConsole(cli(argv), plainConsole(console)) : cli(argv)).pipe(
     Effect.as(0),
     Effect.catchAll((e) =>
       e instanceof ExitCode ? Effect.succeed(e.code) : ValidationError.isValidationError(e) ? Effect.succeed(2) : Effect.die(e)

@@ -805,6 +805,17 @@ describe("validate, --help and --version", () => {
     expect(ver.code).toBe(0)
     expect(ver.stdout.trim()).toBe(version)
   })
+
+  it("--help into a pipe (a CI log, `| less`) is plain text, without the terminal's styling codes", async () => {
+    const [help, runHelp, validateHelp] = await Promise.all([cli(["--help"]), cli(["run", "--help"]), cli(["validate", "--help"])])
+    for (const out of [help, runHelp, validateHelp]) {
+      expect(out.code).toBe(0)
+      expect(out.stdout).toMatch(/USAGE/)
+      expect(out.stdout).not.toContain("\u001b[")
+      expect(out.stderr).not.toContain("\u001b[")
+    }
+    expect(runHelp.stdout).toMatch(/^\$ run .*--once/m)
+  })
 })
 
 // ---------------------------------------------------------------------------------------------
