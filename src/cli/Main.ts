@@ -239,8 +239,8 @@ export const main = (
   argv: ReadonlyArray<string>,
   options: { readonly color?: boolean } = {}
 ): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
-  Effect.flatMap(Effect.console, (console) =>
-    options.color === false ? Effect.withConsole(cli(argv), plainConsole(console)) : cli(argv)).pipe(
+  Effect.flatMap(Effect.console, (current) =>
+    options.color === false ? Effect.withConsole(cli(argv), plainConsole(current)) : cli(argv)).pipe(
     Effect.as(0),
     Effect.catchAll((e) =>
       e instanceof ExitCode ? Effect.succeed(e.code) : ValidationError.isValidationError(e) ? Effect.succeed(2) : Effect.die(e)
