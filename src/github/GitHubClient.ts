@@ -55,6 +55,27 @@ export const transportCause = (cause: unknown): string => {
   return code && !message.includes(code) ? `${code} ${message}` : message
 }
 
+/**
+ * A client that hands every redirect over rather than following it, on any runtime and
+ * transport (node:http follows none; fetch would, headers and all), so its caller decides where
+ * its credentials go.
+ */
+export const followNoRedirects = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
+  client.pipe(HttpClient.transformResponse(Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" })))
+
+/**
+ * Where a `Location` header points, resolved against the request's URL, and how to name it in
+ * a message: by origin and path only (a query could carry anything). Undefined when it is no URL.
+ */
+export const redirectLocation = (location: string, base: string): { readonly url: URL; readonly shown: string } | undefined => {
+  try {
+    const url = new URL(location, base)
+    return { url, shown: `${url.origin}${url.pathname}` }
+  } catch {
+    return undefined
+  }
+}
+
 const clock = (d: Date) => d.toISOString().slice(11, 19)
 
 /** A reset time from a header, only when it is a real date (a bogus header must not crash). */
@@ -130,20 +151,16 @@ const redirectOf = (
 ): { readonly next: string } | { readonly refused: string } | undefined => {
   const location = response.headers["location"]
   if (!REDIRECTS.has(response.status) || location === undefined) return undefined
-  let target: URL
-  try {
-    target = new URL(location, response.request.url)
-  } catch {
-    return { refused: `GitHub redirected (${response.status}) to an invalid URL` }
-  }
-  const where = `${target.origin}${target.pathname}`
-  if (target.origin !== origin) {
+  const target = redirectLocation(location, response.request.url)
+  if (target === undefined) return { refused: `GitHub redirected (${response.status}) to an invalid URL` }
+  const where = target.shown
+  if (target.url.origin !== origin) {
     return { refused: `GitHub redirected (${response.status}) to ${where}, off the API's host: not followed, so the token is not sent there` }
   }
   if (hops >= MAX_REDIRECTS) {
     return { refused: `GitHub redirected (${response.status}) to ${where} after ${MAX_REDIRECTS} redirects already: not followed` }
   }
-  return { next: target.href }
+  return { next: target.url.href }
 }
 
 const decodeFailure = (path: string, error: ParseResult.ParseError) =>
@@ -332,8 +349,8 @@ const make = Effect.gen(function*() {
       )
       return withHeaders
     }),
-    // Redirects are followed below, alike on every runtime and transport: fetch hands them over.
-    HttpClient.transformResponse(Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" })),
+    // Redirects are followed below, within the API's host, alike on every runtime and transport.
+    followNoRedirects,
     HttpClient.withTracerPropagation(false)
   )
 

@@ -2,13 +2,12 @@
  * Datadog service checks over `POST /api/v1/check_run`, the key in the `DD-API-KEY` header
  * (never in a URL). Checks go in batches; a batch that fails is reported with its reason.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Array as Arr, Clock, Context, Data, Duration, Effect, FiberRef, Layer, Redacted, Schedule } from "effect"
 import type { DeliveryFailure, ServiceCheck } from "./Sink.ts"
 import { deliveryDeadline, Sink } from "./Sink.ts"
-import { transportCause } from "../github/GitHubClient.ts"
+import { followNoRedirects, redirectLocation, transportCause } from "../github/GitHubClient.ts"
 
 export interface DatadogConfigShape {
   /** `https://api.datadoghq.com`, `https://api.datadoghq.eu`, … or a proxy's base URL. */
@@ -22,16 +21,9 @@ export class DatadogConfig extends Context.Tag("github-ci-monitor/DatadogConfig"
 
 class DeliveryError extends Data.TaggedError("DeliveryError")<{ readonly reason: string; readonly transient: boolean }> {}
 
-/** Where a redirect points, without its query (which may carry anything): for the message. */
-const redirectTarget = (location: string | undefined, base: string): string => {
-  if (location === undefined) return "nowhere given"
-  try {
-    const to = new URL(location, base)
-    return `${to.origin}${to.pathname}`
-  } catch {
-    return "an address that is not a URL"
-  }
-}
+/** Where a redirect points, for the message. */
+const redirectTargetOf = (location: string | undefined, base: string): string =>
+  location === undefined ? "nowhere given" : redirectLocation(location, base)?.shown ?? "an address that is not a URL"
 
 const explain = (status: number, body: string, key: string): DeliveryError => {
   // A proxy may echo the request back: the key must not reach the logs that way.
@@ -51,9 +43,8 @@ const explain = (status: number, body: string, key: string): DeliveryError => {
 export const makeDatadogSink = Effect.gen(function*() {
   const config = yield* DatadogConfig
   const http = (yield* HttpClient.HttpClient).pipe(
-    // A redirect is not followed, on any runtime or transport: the key goes to the configured
-    // intake only (fetch would follow it, DD-API-KEY header and all; node:http follows none).
-    HttpClient.transformResponse(Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" })),
+    // A redirect is not followed: the key goes to the configured intake only.
+    followNoRedirects,
     HttpClient.withTracerPropagation(false)
   )
   const url = `${config.apiUrl}/api/v1/check_run`
@@ -89,7 +80,7 @@ export const makeDatadogSink = Effect.gen(function*() {
         if (response.status >= 200 && response.status < 300) return
         if (response.status >= 300 && response.status < 400) {
           return yield* new DeliveryError({
-            reason: `Datadog redirected (${response.status}) to ${redirectTarget(response.headers["location"], url)}: not followed, ` +
+            reason: `Datadog redirected (${response.status}) to ${redirectTargetOf(response.headers["location"], url)}: not followed, ` +
               `the API key goes to ${new URL(url).host} only; set DD_SITE or DD_API_URL to the intake's address`,
             transient: false
           })
