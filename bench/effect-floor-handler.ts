@@ -1,17 +1,19 @@
 /**
  * The cold-start floor of an Effect handler: the baseline's job (bench/baseline-handler.mjs: the
  * three GitHub requests side by side, then one Datadog POST) written with the parts this project
- * stands on — Effect, Schema-decoded bodies, the handler's HTTP client (@effect/platform-node's
- * NodeHttpClient, over node:http with a keep-alive agent) — and nothing
+ * stands on — Effect, Schema-decoded bodies, the handler's HTTP client
+ * (entrypoints/node/BufferedHttpClient.ts, over node:http with a keep-alive agent) — and nothing
  * else: no configuration, retries, caches, layers of its own or logging. Bundled like the real
  * handler (`node scripts/build.mjs floor` → dist/bench/effect-floor.mjs). What the real handler
  * costs above this line is its own code; below it, no Effect handler goes.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Effect, Layer, Schema } from "effect"
+import * as Http from "node:http"
+import * as Https from "node:https"
+import * as BufferedHttpClient from "../entrypoints/node/BufferedHttpClient.ts"
 
 const env = (name: string, fallback: string) => process.env[name] || fallback
 const failing = new Set(["failure", "timed_out", "startup_failure", "action_required"])
@@ -53,6 +55,15 @@ const cycle = Effect.gen(function*() {
   return { targets: 1, ok: bad.length ? 0 : 1, failing: bad.length ? 1 : 0, unknown: 0, delivered: checks.length }
 })
 
-const http = NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
+const http = Layer.scoped(
+  HttpClient.HttpClient,
+  Effect.acquireRelease(
+    Effect.sync(() => ({ http: new Http.Agent({ keepAlive: true }), https: new Https.Agent({ keepAlive: true }) })),
+    (agents) => Effect.sync(() => {
+      agents.http.destroy()
+      agents.https.destroy()
+    })
+  ).pipe(Effect.map(BufferedHttpClient.make))
+)
 
 export const handler = () => Effect.runPromise(cycle.pipe(Effect.provide(http)))

@@ -3,10 +3,12 @@ import { SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Path from "@effect/platform/Path"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { Context, Effect, Layer } from "effect"
+import * as Http from "node:http"
+import * as Https from "node:https"
 import { makeHandler } from "../src/lambda/Handler.ts"
+import * as BufferedHttpClient from "./node/BufferedHttpClient.ts"
 
 /**
  * The two file operations the handler uses — reading CONFIG_FILE or the App's key file, and
@@ -36,15 +38,23 @@ const fileReads = FileSystem.makeNoop({
 /**
  * GitHub and Datadog over node:http(s) rather than fetch: fetch's first call loads and compiles
  * undici, the largest part of a cold start's first invocation (`npm run bench`), and the AWS SDK
- * loads node:https anyway. Connections are kept alive between requests, as Node's global agent
- * does (NodeHttpClient's own agent would not). It follows no redirect: the GitHub client does.
+ * loads node:https anyway. The client reads each answer whole (./node/BufferedHttpClient.ts says
+ * why it is not NodeHttpClient). Connections are kept alive between requests, as Node's global
+ * agent does. It follows no redirect: the GitHub client does.
  *
  * One layer builds all three services: merging layers costs a cold start hundreds of the
  * runtime's steps each (`npm run bench`).
  */
 const services = Layer.scopedContext(Effect.gen(function*() {
-  const agent = yield* NodeHttpClient.makeAgent({ keepAlive: true, scheduling: "lifo", timeout: 5000 })
-  const http = yield* Effect.provideService(NodeHttpClient.make, NodeHttpClient.HttpAgent, agent)
+  const options = { keepAlive: true, scheduling: "lifo", timeout: 5000 } as const
+  const agents = yield* Effect.acquireRelease(
+    Effect.sync(() => ({ http: new Http.Agent(options), https: new Https.Agent(options) })),
+    (agents) => Effect.sync(() => {
+      agents.http.destroy()
+      agents.https.destroy()
+    })
+  )
+  const http = BufferedHttpClient.make(agents)
   const path = yield* Effect.provide(Path.Path, NodePath.layer)
   return Context.make(HttpClient.HttpClient, http).pipe(
     Context.add(FileSystem.FileSystem, fileReads),
