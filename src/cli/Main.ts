@@ -6,6 +6,7 @@
  */
 import type { CliApp } from "@effect/cli"
 import { Command, Options, ValidationError } from "@effect/cli"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Console, Data, Effect, Either, Fiber, Layer, Option } from "effect"
 import { GitHubClient } from "../github/GitHubClient.ts"
 import { TargetList } from "../discovery/Discovery.ts"
@@ -74,9 +75,13 @@ const overridesOf = (o: Common): Overrides => ({
   shard: Option.getOrUndefined(o.shard)
 })
 
-/** Reads the settings; a bad configuration is printed with every problem and exits 2. */
+/**
+ * Reads the settings (whole owners listed over fetch, the CLI's client); a bad configuration is
+ * printed with every problem and exits 2.
+ */
 const settingsOrExit = (o: Common, configText?: Overrides["configText"]) =>
   loadSettings({ ...overridesOf(o), configText }).pipe(
+    Effect.provide(FetchHttpClient.layer),
     Effect.catchTag("ConfigError", (e: ConfigError) =>
       Console.error(`github-ci-monitor: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
   )

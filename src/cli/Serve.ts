@@ -7,6 +7,7 @@
  * definition of each and import each other in one direction only.
  */
 import { Command, Options } from "@effect/cli"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type { YieldableError } from "effect/Cause"
 import { Console, Duration, Effect, Either, Option } from "effect"
 import type { ConfigError } from "../config/Settings.ts"
@@ -54,7 +55,7 @@ export const serveCommand = <E extends YieldableError>(
           configPath: Option.getOrUndefined(o.config),
           githubApiUrl: Option.getOrUndefined(o.githubApiUrl),
           concurrency: Option.getOrUndefined(o.concurrency)
-        }).pipe(Effect.catchTag("ConfigError", (e: ConfigError) => exit(2, e.message)))
+        }).pipe(Effect.provide(FetchHttpClient.layer), Effect.catchTag("ConfigError", (e: ConfigError) => exit(2, e.message)))
         if (!(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) {
           return yield* exit(2, `--port: must be a whole number from 0 to 65535 (got ${o.port})`)
         }

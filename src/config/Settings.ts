@@ -6,7 +6,6 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Config, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import type { OwnerSelector } from "../discovery/Discovery.ts"
@@ -220,13 +219,14 @@ const describeSelector = (s: OwnerSelector): string => {
 }
 
 /**
- * Lists the repositories of every `repo: "*"` entry with the settings' GitHub (over the
- * HttpClient in context, else fetch). A listing that fails, or finds nothing to watch, is a
- * problem of its entry.
+ * Lists the repositories of every `repo: "*"` entry with the settings' GitHub, over the
+ * HttpClient in context: the caller chooses it (fetch for the CLI, node:http for the Lambda),
+ * so this module pulls in no client of its own. A listing that fails, or finds nothing to
+ * watch, is a problem of its entry.
  */
 const discoverOwners = (owners: ReadonlyArray<OwnerSelector>, github: Settings["github"], concurrency: number) =>
   Effect.gen(function*() {
-    const http = yield* Effect.serviceOption(HttpClient.HttpClient)
+    const http = yield* HttpClient.HttpClient
     const client = GitHubClient.layer.pipe(
       Layer.provide(Layer.succeed(GitHubConfig, {
         apiUrl: github.apiUrl,
@@ -236,7 +236,7 @@ const discoverOwners = (owners: ReadonlyArray<OwnerSelector>, github: Settings["
         userAgent: `github-ci-monitor/${VERSION}`
       })),
       Layer.provide(tokenProvider(github, `github-ci-monitor/${VERSION}`)),
-      Layer.provide(Option.match(http, { onNone: () => FetchHttpClient.layer, onSome: (h) => Layer.succeed(HttpClient.HttpClient, h) }))
+      Layer.provide(Layer.succeed(HttpClient.HttpClient, http))
     )
     const results = yield* discover(owners).pipe(Effect.provide(client))
     const problems = results.flatMap((r, i): Problems => {
@@ -302,7 +302,10 @@ const trimSlash = (url: string) => url.replace(/\/+$/, "")
 const validateUrl = (name: string, url: string): Problems =>
   isHttpUrl(url) ? [] : [`${name}: must be an http(s) URL (got ${JSON.stringify(url)})`]
 
-/** Reads and checks everything; every problem is reported at once, before any request. */
+/**
+ * Reads and checks everything; every problem is reported at once, before any request. Whole
+ * owners (`repo: "*"`) are listed over the HttpClient in context, which the caller provides.
+ */
 export const loadSettings = (overrides: Overrides = {}) =>
   Effect.gen(function*() {
     const { source, text } = overrides.configText ?? (yield* findConfigText(overrides.configPath))

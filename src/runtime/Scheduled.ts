@@ -3,6 +3,7 @@
  * from the environment, check every target, deliver, and fail loudly when a check could not be
  * delivered or the configuration is bad, so the scheduler's own error reporting sees it.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import { Data, Effect } from "effect"
@@ -22,7 +23,7 @@ export const scheduledCycle = (
   overrides: Overrides = {}
 ): Effect.Effect<CycleResult, ConfigError | UndeliveredChecks, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const settings = yield* loadSettings(overrides)
+    const settings = yield* loadSettings(overrides).pipe(Effect.provide(FetchHttpClient.layer))
     const choice = chooseSink(settings, false)
     const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
       Effect.provide(cycleLayer(settings, choice, "json", { keepAnswers: false }))

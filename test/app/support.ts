@@ -1,4 +1,5 @@
 /** A GitHub App's key pair, and settings read the way the CLI reads them, for the App tests. */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { generateKeyPairSync } from "node:crypto"
 import { ConfigProvider, Effect } from "effect"
@@ -33,7 +34,8 @@ export const fakeGitHub = (options: FakeGitHubOptions) =>
 export const settingsFrom = (config: object, env: Record<string, string>, overrides: Overrides = {}) =>
   loadSettings({ configText: { source: "test", text: JSON.stringify(config) }, ...overrides }).pipe(
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-    Effect.provide(NodeContext.layer)
+    Effect.provide(NodeContext.layer),
+    Effect.provide(FetchHttpClient.layer)
   )
 
 export const target = (key: string) => {

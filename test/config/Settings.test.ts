@@ -1,3 +1,4 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Option, Redacted } from "effect"
@@ -38,7 +39,8 @@ const yaml = (extra = "", checkName = "ci.ok") =>
 const load = (env: Record<string, string>, overrides: Overrides = {}) =>
   loadSettings(overrides).pipe(
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-    Effect.provide(NodeContext.layer)
+    Effect.provide(NodeContext.layer),
+    Effect.provide(FetchHttpClient.layer)
   )
 
 /** Runs `effect` with `dir` as the working directory, restoring it whatever happens. */

@@ -2,6 +2,7 @@
  * Whole owners (`repo: "*"`): listing an organization or a user over REST (all pages), the
  * filters, the settings that expand them (with sharding), and the list kept between cycles.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Either, Layer, TestClock } from "effect"
@@ -108,7 +109,8 @@ describe("listRepositories", () => {
 const load = (env: Record<string, string>, overrides: Overrides = {}) =>
   loadSettings(overrides).pipe(
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-    Effect.provide(NodeContext.layer)
+    Effect.provide(NodeContext.layer),
+    Effect.provide(FetchHttpClient.layer)
   )
 
 describe("settings with repo: \"*\"", () => {

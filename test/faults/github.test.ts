@@ -5,6 +5,7 @@
  * matters (retry-after, resets, backoff, timeouts) the client is driven with the TestClock.
  * Last, two cycles on one built layer: the second is answered with 304s.
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -491,6 +492,7 @@ const settingsFor = (githubUrl: string, datadogUrl: string, targets: ReadonlyArr
   loadSettings({ configText: { source: "test", text: JSON.stringify({ repos: targets }) }, githubApiUrl: githubUrl, ddApiUrl: datadogUrl }).pipe(
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["GITHUB_TOKEN", TOKEN], ["DD_API_KEY", KEY]]))),
     Effect.provide(NodeContext.layer),
+    Effect.provide(FetchHttpClient.layer),
     Effect.orDie
   )
 const fakeDatadog = Effect.acquireRelease(Effect.promise(() => startFakeDatadog({ apiKey: KEY })), (d) => Effect.promise(() => d.close()))
