@@ -4,7 +4,7 @@
 //   lambda → dist/lambda/index.mjs, the AWS Lambda handler (no CLI code; the AWS SDK is left to
 //            the Lambda runtime, which ships it). Rollup, with esbuild only to strip types and
 //            minify: Rollup drops what Effect's modules declare but the handler never uses, which
-//            esbuild keeps (563 KB with esbuild, ≈ 360 KB with Rollup; the parse and compile of
+//            esbuild keeps (≈ 700 KB with esbuild alone, ≈ 305 KB with Rollup; the parse and compile of
 //            those bytes is most of the import time on a cold start). `--metafile` writes
 //            dist/lambda/index.meta.json: the bytes each module leaves in the bundle.
 //   floor  → dist/bench/effect-floor.mjs, the benchmark's least Effect handler, bundled the same way.
@@ -43,13 +43,12 @@ const buildCli = async () => {
 }
 
 /**
- * Packages imported but never used by the handler get an empty module in their place:
- * - fast-check (≈ 45 KB), for Schema's Arbitrary support: the handler generates no test data;
- * - undici (CommonJS, which Rollup would not even convert), for NodeHttpClient's undici client:
- *   the handler uses its node:http client.
- * The Lambda tests run this very bundle, so a use of either at run time would fail there.
+ * A package imported but never used by the handler gets an empty module in its place: fast-check,
+ * for Schema's Arbitrary support (the handler generates no test data; Rollup would drop it too,
+ * warning about the code of its random generator). The Lambda tests run this very bundle, so a
+ * use of it at run time would fail there.
  */
-const unused = new Set(["fast-check", "undici"])
+const unused = new Set(["fast-check"])
 const withoutUnused = {
   name: "without-unused",
   resolveId: (id) => (unused.has(id) ? `\0unused:${id}` : null),
@@ -116,8 +115,6 @@ const rollupBundle = async (input, out) => {
     onwarn: (warning, warn) => {
       // Schema reads `FastCheck.array` and the like off the empty module above: undefined, unused.
       if (warning.code === "MISSING_EXPORT" && /effect\/dist\/esm\/FastCheck\.js$/.test(warning.exporter ?? "")) return
-      // NodeHttpClient's undici client reads `Agent` and the like off it: undefined, unused.
-      if (warning.code === "MISSING_EXPORT" && /platform-node\/dist\/esm\/Undici\.js$/.test(warning.exporter ?? "")) return
       warn(warning)
     }
   })
