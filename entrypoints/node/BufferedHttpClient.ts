@@ -20,6 +20,7 @@
  * - Interrupting the request (a timeout, a deadline) destroys its socket at once.
  * - Bodies: empty, bytes (`bodyUnsafeJson`, `bodyText`, …) and raw strings or bytes. A streamed
  *   or form-data body fails with a `RequestError` ("Encode") saying so: nothing here sends one.
+ *   So does a header Node refuses (a value with a line break), instead of throwing.
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
@@ -149,9 +150,16 @@ const send = (agents: Agents) => (request: HttpClientRequest.HttpClientRequest) 
       resume(result)
     }
     const options = { method: request.method, headers: request.headers }
-    const nodeRequest = url.right.protocol === "https:"
-      ? Https.request(url.right, { ...options, agent: agents.https })
-      : Http.request(url.right, { ...options, agent: agents.http })
+    let nodeRequest: Http.ClientRequest
+    try {
+      nodeRequest = url.right.protocol === "https:"
+        ? Https.request(url.right, { ...options, agent: agents.https })
+        : Http.request(url.right, { ...options, agent: agents.http })
+    } catch (cause) {
+      // Node checks the method and headers at once: a header value with a line break, say. Its
+      // message names the header, never the value.
+      return resume(requestError("Encode", cause))
+    }
     // Stays attached: an error after the answer (the socket destroyed on interruption) is no crash.
     nodeRequest.on("error", (cause) => settle(requestError("Transport", cause)))
     nodeRequest.on("response", (incoming) => {

@@ -189,6 +189,17 @@ describe("BufferedHttpClient", () => {
     expect(seen).toHaveLength(0)
   })
 
+  it("a header Node refuses (a line break in its value): a RequestError (Encode) naming the header, not its value; nothing sent", async () => {
+    const { url, seen } = await server((_req, res) => res.end())
+    const request = HttpClientRequest.get(`${url}/x`, { headers: { authorization: "Bearer ghp_secret\nx-injected: 1" } })
+    const error = failureOf(await Effect.runPromiseExit(clientWith().execute(request)))
+    expect(error._tag).toBe("RequestError")
+    expect(error.reason).toBe("Encode")
+    expect(String((error.cause as Error).message)).toMatch(/authorization/)
+    expect(String((error.cause as Error).message)).not.toContain("ghp_secret")
+    expect(seen).toHaveLength(0)
+  })
+
   it("interrupted (a timeout) while the server has not answered: the socket is closed at once", async () => {
     let closedAt: number | undefined
     const { url } = await server((req) => {
