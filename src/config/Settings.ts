@@ -6,16 +6,15 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import * as HttpClient from "@effect/platform/HttpClient"
-import { Clock, Config, Data, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Clock, Config, Data, Duration, Effect, Either, Option, Redacted } from "effect"
 import type { OwnerSelector } from "../discovery/Discovery.ts"
 import { applyShard, discover, mergeTargets } from "../discovery/Discovery.ts"
 import type { Shard } from "../domain/Shard.ts"
 import { parseShard } from "../domain/Shard.ts"
 import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
-import { nodeCrypto, tokenProvider } from "../github/AppAuth.ts"
-import { GitHubClient, GitHubConfig } from "../github/GitHubClient.ts"
+import { nodeCrypto } from "../github/AppAuth.ts"
+import { GitHubClient, makeGitHubClient } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
 import { VERSION } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
@@ -226,19 +225,8 @@ const describeSelector = (s: OwnerSelector): string => {
  */
 const discoverOwners = (owners: ReadonlyArray<OwnerSelector>, github: Settings["github"], concurrency: number) =>
   Effect.gen(function*() {
-    const http = yield* HttpClient.HttpClient
-    const client = GitHubClient.layer.pipe(
-      Layer.provide(Layer.succeed(GitHubConfig, {
-        apiUrl: github.apiUrl,
-        token: github.token,
-        concurrency,
-        requestTimeout: "10 seconds",
-        userAgent: `github-ci-monitor/${VERSION}`
-      })),
-      Layer.provide(tokenProvider(github, `github-ci-monitor/${VERSION}`)),
-      Layer.provide(Layer.succeed(HttpClient.HttpClient, http))
-    )
-    const results = yield* discover(owners).pipe(Effect.provide(client))
+    const client = yield* makeGitHubClient(github, { concurrency, userAgent: `github-ci-monitor/${VERSION}` })
+    const results = yield* discover(owners).pipe(Effect.provideService(GitHubClient, client))
     const problems = results.flatMap((r, i): Problems => {
       const s = owners[i]!
       return Either.match(r, {

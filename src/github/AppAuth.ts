@@ -6,7 +6,7 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Option, Redacted, Schema } from "effect"
 import { GitHubError } from "./GitHubError.ts"
 
 /**
@@ -231,6 +231,3 @@ export const makeTokenProvider = (auth: GitHubAuth, userAgent: string): Effect.E
       makeGitHubApp({ appId: app.appId, installationId: app.installationId, privateKey, apiUrl: auth.apiUrl, userAgent })
   })
 }
-
-export const tokenProvider = (auth: GitHubAuth, userAgent: string): Layer.Layer<TokenProvider, never, HttpClient.HttpClient> =>
-  Layer.effect(TokenProvider, makeTokenProvider(auth, userAgent))

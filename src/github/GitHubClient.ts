@@ -9,8 +9,8 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Clock, Context, Duration, Effect, FiberRef, identity, Layer, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
-import type { Credential } from "./AppAuth.ts"
-import { staticTokens, TokenProvider } from "./AppAuth.ts"
+import type { Credential, GitHubAuth } from "./AppAuth.ts"
+import { makeTokenProvider, staticTokens, TokenProvider } from "./AppAuth.ts"
 import { GitHubError } from "./GitHubError.ts"
 
 export interface GitHubConfigShape {
@@ -629,6 +629,22 @@ export class GitHubClient extends Context.Tag("github-ci-monitor/GitHubClient")<
   static readonly make = make
   static readonly layer = Layer.effect(GitHubClient, make)
 }
+
+/**
+ * The client the settings describe, over the HttpClient in context: authenticated with the
+ * token, or as the GitHub App (whose installation tokens it fetches and refreshes for as long as
+ * it lives), each request bounded to 10 s. The cycle's sources use one; listing whole owners
+ * while the settings are read, another.
+ */
+export const makeGitHubClient = (
+  auth: GitHubAuth,
+  options: { readonly concurrency: number; readonly userAgent: string; readonly cacheEntries?: number | undefined }
+) =>
+  Effect.flatMap(makeTokenProvider(auth, options.userAgent), (tokens) =>
+    make.pipe(
+      Effect.provideService(TokenProvider, tokens),
+      Effect.provideService(GitHubConfig, { apiUrl: auth.apiUrl, token: auth.token, requestTimeout: "10 seconds", ...options })
+    ))
 
 /** Request logs must never show the Datadog key either (Authorization is redacted already). */
 export const redactDatadogKey = Effect.locallyScopedWith(Headers.currentRedactedNames, (names) => [...names, "dd-api-key"])

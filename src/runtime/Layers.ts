@@ -7,8 +7,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Context, Effect, Layer, Option } from "effect"
 import type { Settings } from "../config/Settings.ts"
-import { makeTokenProvider, TokenProvider } from "../github/AppAuth.ts"
-import { GitHubClient, GitHubConfig, redactDatadogKey } from "../github/GitHubClient.ts"
+import { GitHubClient, makeGitHubClient, redactDatadogKey } from "../github/GitHubClient.ts"
 import type { CycleOptions } from "../monitor.ts"
 import { DatadogConfig, makeDatadogSink } from "../sinks/Datadog.ts"
 import { Sink } from "../sinks/Sink.ts"
@@ -45,18 +44,11 @@ export interface SourcesOptions {
 
 export const makeSources = (s: Settings, options: SourcesOptions = {}) =>
   Effect.gen(function*() {
-    const tokens = yield* makeTokenProvider(s.github, userAgent)
-    const github = yield* GitHubClient.make.pipe(
-      Effect.provideService(TokenProvider, tokens),
-      Effect.provideService(GitHubConfig, {
-        apiUrl: s.github.apiUrl,
-        token: s.github.token,
-        concurrency: s.concurrency,
-        requestTimeout: "10 seconds",
-        userAgent,
-        cacheEntries: options.keepAnswers === false ? 0 : undefined
-      })
-    )
+    const github = yield* makeGitHubClient(s.github, {
+      concurrency: s.concurrency,
+      userAgent,
+      cacheEntries: options.keepAnswers === false ? 0 : undefined
+    })
     const sources = yield* (s.api === "graphql"
       ? makeGraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE })
       : makeRestSources).pipe(Effect.provideService(GitHubClient, github))
