@@ -16,7 +16,7 @@ import { defaultFailOn } from "../domain/Target.ts"
 import { nodeCrypto } from "../github/AppAuth.ts"
 import { GitHubClient, makeGitHubClient } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
-import { VERSION } from "../version.ts"
+import { userAgent } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
 import { DatadogSite, isHttpUrl, parseConfig, privateKeyPlaces, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
 import { Schema } from "effect"
@@ -225,7 +225,7 @@ const describeSelector = (s: OwnerSelector): string => {
  */
 const discoverOwners = (owners: ReadonlyArray<OwnerSelector>, github: Settings["github"], concurrency: number) =>
   Effect.gen(function*() {
-    const client = yield* makeGitHubClient(github, { concurrency, userAgent: `github-ci-monitor/${VERSION}` })
+    const client = yield* makeGitHubClient(github, { concurrency, userAgent })
     const results = yield* discover(owners).pipe(Effect.provideService(GitHubClient, client))
     const problems = results.flatMap((r, i): Problems => {
       const s = owners[i]!

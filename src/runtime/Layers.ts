@@ -16,9 +16,7 @@ import { stdoutSink } from "../sinks/Stdout.ts"
 import { DEFAULT_BATCH_SIZE, makeGraphQLSources } from "../sources/GraphQLSources.ts"
 import { makeRestSources } from "../sources/RestSources.ts"
 import { StatusSources } from "../sources/StatusSource.ts"
-import { VERSION } from "../version.ts"
-
-export const userAgent = `github-ci-monitor/${VERSION}`
+import { userAgent } from "../version.ts"
 
 export const cycleOptions = (s: Settings): CycleOptions => ({
   checkName: s.checkName,
