@@ -11,8 +11,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Effect, Layer, Schema } from "effect"
-import * as Http from "node:http"
-import * as Https from "node:https"
 import * as BufferedHttpClient from "../entrypoints/node/BufferedHttpClient.ts"
 
 const env = (name: string, fallback: string) => process.env[name] || fallback
@@ -55,15 +53,6 @@ const cycle = Effect.gen(function*() {
   return { targets: 1, ok: bad.length ? 0 : 1, failing: bad.length ? 1 : 0, unknown: 0, delivered: checks.length }
 })
 
-const http = Layer.scoped(
-  HttpClient.HttpClient,
-  Effect.acquireRelease(
-    Effect.sync(() => ({ http: new Http.Agent({ keepAlive: true }), https: new Https.Agent({ keepAlive: true }) })),
-    (agents) => Effect.sync(() => {
-      agents.http.destroy()
-      agents.https.destroy()
-    })
-  ).pipe(Effect.map(BufferedHttpClient.make))
-)
+const http = Layer.scoped(HttpClient.HttpClient, BufferedHttpClient.scoped({ keepAlive: true }))
 
 export const handler = () => Effect.runPromise(cycle.pipe(Effect.provide(http)))

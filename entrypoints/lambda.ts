@@ -5,8 +5,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as Path from "@effect/platform/Path"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { Context, Effect, Layer } from "effect"
-import * as Http from "node:http"
-import * as Https from "node:https"
 import { makeHandler } from "../src/lambda/Handler.ts"
 import * as BufferedHttpClient from "./node/BufferedHttpClient.ts"
 
@@ -46,15 +44,7 @@ const fileReads = FileSystem.makeNoop({
  * runtime's steps each (`npm run bench`).
  */
 const services = Layer.scopedContext(Effect.gen(function*() {
-  const options = { keepAlive: true, scheduling: "lifo", timeout: 5000 } as const
-  const agents = yield* Effect.acquireRelease(
-    Effect.sync(() => ({ http: new Http.Agent(options), https: new Https.Agent(options) })),
-    (agents) => Effect.sync(() => {
-      agents.http.destroy()
-      agents.https.destroy()
-    })
-  )
-  const http = BufferedHttpClient.make(agents)
+  const http = yield* BufferedHttpClient.scoped({ keepAlive: true, scheduling: "lifo", timeout: 5000 })
   const path = yield* Effect.provide(Path.Path, NodePath.layer)
   return Context.make(HttpClient.HttpClient, http).pipe(
     Context.add(FileSystem.FileSystem, fileReads),

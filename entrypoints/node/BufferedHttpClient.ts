@@ -31,6 +31,7 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import { Effect, Inspectable, Option, Stream } from "effect"
+import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Https from "node:https"
 
@@ -185,3 +186,14 @@ const send = (agents: Agents) => (request: HttpClientRequest.HttpClientRequest) 
 /** An `HttpClient` whose requests go through `agents`. */
 export const make = (agents: Agents): HttpClient.HttpClient =>
   HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>((request) => Effect.flatMap(request, send(agents)), Effect.succeed)
+
+/** An `HttpClient` over agents of its own, made with `options` and destroyed with the scope. */
+export const scoped = (options: Http.AgentOptions): Effect.Effect<HttpClient.HttpClient, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => ({ http: new Http.Agent(options), https: new Https.Agent(options) })),
+    (agents) =>
+      Effect.sync(() => {
+        agents.http.destroy()
+        agents.https.destroy()
+      })
+  ).pipe(Effect.map(make))
