@@ -7,6 +7,8 @@
  */
 import { Data, Effect, Redacted } from "effect"
 import * as YAML from "js-yaml"
+import { registerSecret } from "../domain/Scrub.ts"
+import { secretProblem } from "./ConfigFile.ts"
 
 export class SecretError extends Data.TaggedError("SecretError")<{ readonly secretId: string; readonly reason: string }> {
   override get message(): string {
@@ -35,7 +37,10 @@ export interface SecretNeeds {
   readonly githubAppPrivateKey?: boolean | undefined
 }
 
-/** Reads the keys out of the secret string; says which is missing, never what is there. */
+/**
+ * Reads the keys out of the secret string; says which is missing or malformed, never what is
+ * there. Each key read is registered with the scrubber at once, before any check can fail.
+ */
 export const parseSecret = (secretId: string, text: string, needs: SecretNeeds = {}): Effect.Effect<Credentials, SecretError> => {
   let doc: unknown
   try {
@@ -43,14 +48,21 @@ export const parseSecret = (secretId: string, text: string, needs: SecretNeeds =
   } catch {
     return Effect.fail(new SecretError({ secretId, reason: "the secret string is neither JSON nor YAML" }))
   }
-  const field = (name: string) =>
-    typeof doc === "object" && doc !== null && name in doc && typeof (doc as Record<string, unknown>)[name] === "string" &&
-      ((doc as Record<string, string>)[name] ?? "").trim() !== ""
-      ? Redacted.make(((doc as Record<string, string>)[name] ?? "").trim())
-      : undefined
-  const githubToken = field("github_token")
-  const datadogApiKey = field("datadog_api_key")
-  const githubAppPrivateKey = field("github_app_private_key")
+  const problems: Array<string> = []
+  const field = (name: string, kind: "token" | "pem") => {
+    if (typeof doc !== "object" || doc === null || !(name in doc)) return undefined
+    const value = (doc as Record<string, unknown>)[name]
+    if (typeof value !== "string" || value.trim() === "") return undefined
+    registerSecret(value)
+    // A key with control characters or spaces around it is refused, not trimmed: it was not set as meant.
+    const problem = secretProblem(value, kind)
+    if (problem !== undefined) problems.push(`${name} ${problem}`)
+    return Redacted.make(kind === "pem" ? value.trim() : value)
+  }
+  const githubToken = field("github_token", "token")
+  const datadogApiKey = field("datadog_api_key", "token")
+  const githubAppPrivateKey = field("github_app_private_key", "pem")
+  if (problems.length > 0) return Effect.fail(new SecretError({ secretId, reason: `the secret's ${problems.join("; ")}` }))
   const hasGitHub = githubToken !== undefined || needs.githubApp === true
   const hasKey = githubAppPrivateKey !== undefined || needs.githubAppPrivateKey !== true
   const missing = [

@@ -13,12 +13,24 @@ import type { Shard } from "../domain/Shard.ts"
 import { parseShard } from "../domain/Shard.ts"
 import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
+import { registerSecret } from "../domain/Scrub.ts"
 import { nodeCrypto } from "../github/AppAuth.ts"
 import { GitHubClient, makeGitHubClient } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
 import { userAgent } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
-import { DatadogSite, isHttpUrl, parseConfig, privateKeyPlaces, sourcesOf, WHOLE_OWNER } from "./ConfigFile.ts"
+import {
+  apiUrlProblem,
+  boundProblem,
+  DatadogSite,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  parseConfig,
+  privateKeyPlaces,
+  quote,
+  secretProblem,
+  sourcesOf,
+  WHOLE_OWNER
+} from "./ConfigFile.ts"
 import { Schema } from "effect"
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{
@@ -80,6 +92,8 @@ export interface Settings {
   readonly hostName: string
   readonly failingStatus: 1 | 2
   readonly concurrency: number
+  /** A GitHub response body larger than this many bytes is dropped (`max_response_bytes`). */
+  readonly maxResponseBytes: number
   readonly globalTags: ReadonlyArray<string>
   readonly github: {
     readonly apiUrl: string
@@ -113,7 +127,8 @@ export const defaults = {
   api: "rest",
   /** 50 targets with all sources cost 100 GraphQL requests: 1 point a query, 20 per 1,000 targets. */
   graphqlBatchSize: 50,
-  discoveryInterval: "1h"
+  discoveryInterval: "1h",
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES
 } as const
 
 export const configFileNames = [".github-ci-monitor.yml", ".github-ci-monitor.yaml"] as const
@@ -124,13 +139,32 @@ const env = (name: string) =>
     Config.option,
     Config.map(Option.filter((s) => s.trim() !== ""))
   )
+/** A secret as read, with the name to give in a problem (the variable, never the value). */
+interface ReadSecret {
+  readonly name: string
+  readonly value: Redacted.Redacted<string>
+}
+
+/** The first of these variables that is set (a blank one counts as unset). */
 const secretEnv = (...names: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     for (const name of names) {
       const value = yield* Config.redacted(name).pipe(Config.option)
-      if (Option.isSome(value) && Redacted.value(value.value).trim() !== "") return value
+      if (Option.isSome(value) && Redacted.value(value.value).trim() !== "") return Option.some<ReadSecret>({ name, value: value.value })
     }
-    return Option.none<Redacted.Redacted<string>>()
+    return Option.none<ReadSecret>()
+  })
+
+/**
+ * Registers the secret with the scrubber (every output removes it from now on, even if it is
+ * refused) and says what is wrong with it, naming where it came from and never what it is.
+ */
+const checkSecret = (secret: Option.Option<ReadSecret>, kind: "token" | "pem") =>
+  Effect.sync((): Problems => {
+    if (Option.isNone(secret)) return []
+    registerSecret(Redacted.value(secret.value.value))
+    const problem = secretProblem(Redacted.value(secret.value.value), kind)
+    return problem === undefined ? [] : [`${secret.value.name}: ${problem}`]
   })
 
 /** Finds the configuration text: `--config FILE`, else `CONFIG`, else a file found upwards. */
@@ -253,7 +287,7 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const appId = String(app.app_id ?? app.client_id ?? "")
-    const fromEnv = (yield* Effect.orDie(secretEnv("GITHUB_APP_PRIVATE_KEY")))
+    const fromEnv = Option.map(yield* Effect.orDie(secretEnv("GITHUB_APP_PRIVATE_KEY")), (s) => s.value)
     const envPath = yield* Effect.orDie(env("GITHUB_APP_PRIVATE_KEY_PATH"))
     const keyPath = Option.getOrUndefined(envPath) ?? app.private_key_path
     const pathName = Option.isSome(envPath) ? "GITHUB_APP_PRIVATE_KEY_PATH" : "github_app.private_key_path"
@@ -277,7 +311,10 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
         problems: file.secret_id !== undefined ? [] : [`github_app: no private key: put it in ${privateKeyPlaces}`]
       }
     }
+    const keyProblems = yield* checkSecret(Option.some({ name: key.from, value: key.pem }), "pem")
+    if (keyProblems.length > 0) return { app: undefined, problems: keyProblems }
     const pem = Redacted.make(unescapePem(Redacted.value(key.pem)))
+    registerSecret(Redacted.value(pem))
     const valid = Either.try(() => nodeCrypto().createPrivateKey(Redacted.value(pem)).asymmetricKeyType === "rsa")
     if (Either.isLeft(valid) || !valid.right) {
       return { app: undefined, problems: [`github_app: the private key from ${key.from} is not a PEM RSA private key (as GitHub issues it)`] }
@@ -287,8 +324,23 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
 
-const validateUrl = (name: string, url: string): Problems =>
-  isHttpUrl(url) ? [] : [`${name}: must be an http(s) URL (got ${JSON.stringify(url)})`]
+/** An API URL and where it was given: the flag, the variable or the file's key. */
+interface GivenUrl {
+  readonly name: string
+  readonly url: string
+}
+
+/** The problem of an API URL, naming where it was given; never with its credentials. */
+const validateUrl = (given: GivenUrl): Problems => {
+  const problem = apiUrlProblem(given.url)
+  return problem === undefined ? [] : [`${given.name}: ${problem}`]
+}
+
+/** The first of flag, variable, file key that is given. */
+const firstGiven = (...candidates: ReadonlyArray<readonly [string, string | undefined]>): GivenUrl | undefined => {
+  const found = candidates.find(([, url]) => url !== undefined)
+  return found === undefined ? undefined : { name: found[0], url: found[1]! }
+}
 
 /**
  * Reads and checks everything; every problem is reported at once, before any request. Whole
@@ -302,19 +354,28 @@ export const loadSettings = (overrides: Overrides = {}) =>
       onRight: Effect.succeed
     })
     const envOf = (name: string) => Effect.orDie(env(name)).pipe(Effect.map(Option.getOrUndefined))
-    const githubApiUrl = overrides.githubApiUrl ?? (yield* envOf("GITHUB_API_URL")) ?? file.github_api_url ??
-      defaults.githubApiUrl
+    const githubApi = firstGiven(
+      ["--github-api-url", overrides.githubApiUrl],
+      ["GITHUB_API_URL", yield* envOf("GITHUB_API_URL")],
+      ["github_api_url", file.github_api_url]
+    ) ?? { name: "github_api_url", url: defaults.githubApiUrl }
+    const githubApiUrl = githubApi.url
     const ddSite = overrides.ddSite ?? (yield* envOf("DD_SITE")) ?? file.dd_site ?? defaults.ddSite
-    const ddApiUrl = overrides.ddApiUrl ?? (yield* envOf("DD_API_URL")) ?? file.dd_api_url
+    const ddApi = firstGiven(
+      ["--dd-api-url", overrides.ddApiUrl],
+      ["DD_API_URL", yield* envOf("DD_API_URL")],
+      ["dd_api_url", file.dd_api_url]
+    )
+    const ddApiUrl = ddApi?.url
     const siteProblems = Either.isLeft(Schema.decodeUnknownEither(DatadogSite)(ddSite))
-      ? [`DD_SITE: unknown Datadog site ${JSON.stringify(ddSite)}`]
+      ? [`DD_SITE: unknown Datadog site ${quote(ddSite)}`]
       : []
     const concurrencyProblems = overrides.concurrency !== undefined &&
         !(Number.isInteger(overrides.concurrency) && overrides.concurrency >= 1 && overrides.concurrency <= 100)
       ? [`--concurrency: must be a whole number from 1 to 100 (got ${overrides.concurrency})`]
       : []
     const api = overrides.api ?? file.api ?? defaults.api
-    const apiProblems = api === "rest" || api === "graphql" ? [] : [`--api: must be rest or graphql (got ${JSON.stringify(api)})`]
+    const apiProblems = api === "rest" || api === "graphql" ? [] : [`--api: must be rest or graphql (got ${quote(api)})`]
     const shardText = overrides.shard ?? file.shard
     const shard = shardText === undefined ? undefined : parseShard(shardText)
     const shardProblems = shard !== undefined && Either.isLeft(shard) ? [`${overrides.shard !== undefined ? "--shard" : "shard"}: ${shard.left}`] : []
@@ -322,24 +383,30 @@ export const loadSettings = (overrides: Overrides = {}) =>
       ...concurrencyProblems,
       ...apiProblems,
       ...shardProblems,
-      ...validateUrl("GITHUB_API_URL", githubApiUrl),
-      ...(ddApiUrl === undefined ? siteProblems : validateUrl("DD_API_URL", ddApiUrl))
+      ...validateUrl(githubApi),
+      ...(ddApi === undefined ? siteProblems : validateUrl(ddApi))
     ]
+    // The Lambda's secret was checked when it was read; checked again here, as any caller's.
+    const token = overrides.githubToken !== undefined
+      ? Option.some<ReadSecret>({ name: "the secret's github_token", value: overrides.githubToken })
+      : yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN"))
+    const apiKey = yield* Effect.orDie(secretEnv("DD_API_KEY", "DATADOG_API_KEY"))
+    const secretProblems = [...(yield* checkSecret(token, "token")), ...(yield* checkSecret(apiKey, "token"))]
     const configFile = overrides.configText === undefined && source !== "CONFIG environment variable" ? source : undefined
     const app = yield* resolveApp(file, configFile, overrides.githubAppPrivateKey)
-    const allProblems = [...problems, ...app.problems]
-    if (allProblems.length > 0) return yield* new ConfigError({ source: "environment and flags", problems: allProblems })
+    const allProblems = [...problems, ...secretProblems, ...app.problems]
+    if (allProblems.length > 0) {
+      return yield* new ConfigError({ source: "environment and flags", problems: allProblems.map(boundProblem) })
+    }
     const github = {
       apiUrl: trimSlash(githubApiUrl),
-      token: overrides.githubToken !== undefined
-        ? Option.some(overrides.githubToken)
-        : yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN")),
+      token: Option.map(token, (s) => s.value),
       ...(app.app === undefined ? {} : { app: app.app })
     }
     const datadog = {
       site: ddSite,
       apiUrl: trimSlash(ddApiUrl ?? `https://api.${ddSite}`),
-      apiKey: yield* Effect.orDie(secretEnv("DD_API_KEY", "DATADOG_API_KEY"))
+      apiKey: Option.map(apiKey, (s) => s.value)
     }
     const namedTargets = toTargets(file)
     const owners = toOwnerSelectors(file)
@@ -361,6 +428,7 @@ export const loadSettings = (overrides: Overrides = {}) =>
       hostName: file.host_name ?? defaults.hostName,
       failingStatus: file.failing_status ?? defaults.failingStatus,
       concurrency: overrides.concurrency ?? file.concurrency ?? defaults.concurrency,
+      maxResponseBytes: file.max_response_bytes ?? defaults.maxResponseBytes,
       globalTags: mergeTags(tagList(file.tags)),
       github,
       datadog

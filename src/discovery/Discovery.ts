@@ -6,6 +6,7 @@
  * and looks again only after `discovery_interval`; when a look fails, it keeps the last list.
  */
 import { Clock, Context, Duration, Effect, Either, Layer, Schema } from "effect"
+import { nameProblem, quote, refProblem } from "../config/ConfigFile.ts"
 import type { Settings } from "../config/Settings.ts"
 import type { Shard } from "../domain/Shard.ts"
 import { inShard } from "../domain/Shard.ts"
@@ -66,6 +67,24 @@ export const listRepositories = (owner: string): Effect.Effect<ReadonlyArray<Lis
     )
   }).pipe(Effect.withSpan("Discovery.list", { attributes: { owner } }))
 
+/**
+ * Why discovery does not trust a listed repository, or undefined: a listing is outside input,
+ * so a repository of another owner (it would add targets there, with our token) or a name or
+ * default branch that the configuration would refuse is dropped.
+ */
+export const distrust = (owner: string, r: ListedRepository): string | undefined => {
+  if (r.owner.login.toLowerCase() !== owner.toLowerCase()) return `its owner is ${quote(r.owner.login)}, not ${owner}`
+  const name = nameProblem(r.name)
+  if (name !== undefined) return `its name ${name}`
+  const branch = r.default_branch == null ? undefined : refProblem(r.default_branch)
+  if (branch !== undefined) return `its default branch ${branch}`
+  return undefined
+}
+
+/** The repositories of `owner`'s listing that discovery trusts (`distrust`). */
+export const trustedRepositories = (owner: string, repos: ReadonlyArray<ListedRepository>): ReadonlyArray<ListedRepository> =>
+  repos.filter((r) => distrust(owner, r) === undefined)
+
 /** `legacy-*` → a case-insensitive whole-name match. */
 const glob = (pattern: string): RegExp =>
   new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i")
@@ -83,9 +102,9 @@ export const selectRepositories = (s: OwnerSelector, repos: ReadonlyArray<Listed
   )
 }
 
-/** The targets a selector gives from an owner's listing, sorted by name. */
+/** The targets a selector gives from an owner's listing, sorted by name; untrusted repositories never. */
 export const targetsOf = (s: OwnerSelector, repos: ReadonlyArray<ListedRepository>): ReadonlyArray<Target> =>
-  selectRepositories(s, repos)
+  selectRepositories(s, trustedRepositories(s.owner, repos))
     .flatMap((r): ReadonlyArray<Target> => {
       const ref = s.ref ?? r.default_branch ?? undefined
       return ref === undefined
@@ -125,8 +144,21 @@ export const discover = (
         { concurrency: 4 }
       )
     )
+    yield* Effect.forEach(listings, ([owner, listing]) => Either.isLeft(listing) ? Effect.void : warnDropped(owner, listing.right))
     return selectors.map((s) => Either.map(listings.get(s.owner.toLowerCase())!, (repos) => targetsOf(s, repos)))
   })
+
+/** Says, once per listing, which repositories were dropped and why (the first few). */
+const warnDropped = (owner: string, repos: ReadonlyArray<ListedRepository>) => {
+  const dropped = repos.flatMap((r) => {
+    const why = distrust(owner, r)
+    return why === undefined ? [] : [`${quote(r.name)}: ${why}`]
+  })
+  if (dropped.length === 0) return Effect.void
+  const shown = dropped.slice(0, 3).join("; ")
+  const more = dropped.length > 3 ? `; and ${dropped.length - 3} more` : ""
+  return Effect.logWarning(`discovery: ${dropped.length} repositories listed for ${owner} dropped: ${shown}${more}`)
+}
 
 export const applyShard = (targets: ReadonlyArray<Target>, shard: Shard | undefined): ReadonlyArray<Target> =>
   shard === undefined ? targets : targets.filter(inShard(shard))
