@@ -5,8 +5,9 @@ import { sourceLabel } from "../domain/Status.ts"
 import { enabledSources, targetKey } from "../domain/Target.ts"
 import type { CycleResult } from "../monitor.ts"
 import type { SinkChoice } from "../runtime/Layers.ts"
+import { scrub } from "../domain/Scrub.ts"
 import { checkTarget } from "../sinks/Sink.ts"
-import { table } from "../sinks/Stdout.ts"
+import { printable, table } from "../sinks/Stdout.ts"
 import type { GitHubStats } from "../github/GitHubClient.ts"
 
 
@@ -26,6 +27,7 @@ export const describeSettings = (s: Settings): string => {
     ? "token set"
     : "no token: public repositories only, 60 requests an hour"
   const key = Option.isSome(s.datadog.apiKey) ? "API key set" : "no API key: `run` prints the checks instead"
+  // Each line scrubbed and made visible on its own: a value from the file cannot forge a line.
   return [
     `configuration: ${s.configSource}`,
     `GitHub:        ${s.github.apiUrl} (${token})`,
@@ -33,10 +35,10 @@ export const describeSettings = (s: Settings): string => {
     `checks:        ${s.checkName} (failing sends ${s.failingStatus}), self-check ${s.selfCheckName}, host_name ${s.hostName}`,
     `concurrency:   ${s.concurrency}`,
     "",
-    table(rows),
+    ...table(rows.map((r) => r.map(scrub))).split("\n"),
     "",
     `${s.targets.length} target${s.targets.length === 1 ? "" : "s"}`
-  ].join("\n")
+  ].map(printable).join("\n")
 }
 
 export const settingsJson = (s: Settings) => ({
