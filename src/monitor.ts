@@ -3,7 +3,8 @@
  * plus the monitor's self-check → the sink. Whatever a source does, every target gets exactly
  * one check; a source's error becomes status 3 for its own target here, and only here.
  */
-import { Array as Arr, Cause, Clock, Duration, Effect, Either, identity } from "effect"
+import { Cause, Clock, Duration, Effect, Either, identity } from "effect"
+import { scrub } from "./domain/Scrub.ts"
 import type { CheckStatus, Level } from "./domain/Status.ts"
 import { checkMessage, checkStatus, fitParts, targetLevel } from "./domain/Status.ts"
 import type { SourceId, Target } from "./domain/Target.ts"
@@ -24,8 +25,21 @@ export interface CycleOptions {
   readonly globalTags: ReadonlyArray<string>
   /** Batches asked at once (each REST batch is one target); the GitHub client bounds requests too. */
   readonly concurrency?: number | undefined
-  /** How long sources may take; then unanswered targets are unknown and every check still goes out. */
+  /**
+   * How long the cycle may take to judge its targets (planning and sources); then unanswered
+   * targets are unknown and every check still goes out.
+   */
   readonly deadline?: Duration.DurationInput | undefined
+  /**
+   * When the deadline started counting (epoch ms), if before `runCycle` was called: the caller
+   * spent some of it already (listing whole owners). Default: when `runCycle` starts.
+   */
+  readonly startedAt?: number | undefined
+  /**
+   * When this completes (a signal's grace ran out), GitHub is asked no more, as at the
+   * deadline: the targets not answered yet are unknown and every check still goes out.
+   */
+  readonly stop?: Effect.Effect<void> | undefined
 }
 
 export interface TargetResult {
@@ -43,17 +57,51 @@ export interface CycleResult {
   readonly durationMillis: number
 }
 
+/**
+ * A verdict with its texts scrubbed: they come from GitHub and its errors, and whatever is kept
+ * here reaches every output (the check's message, the status page, /metrics).
+ */
+const scrubbed = (v: Verdict): Verdict => {
+  switch (v._tag) {
+    case "Passing":
+      return v.pending === undefined ? v : { ...v, pending: v.pending.map(scrub) }
+    case "Failing":
+      return {
+        ...v,
+        items: v.items.map((i) => ({ ...i, name: scrub(i.name), conclusion: scrub(i.conclusion), url: i.url === undefined ? undefined : scrub(i.url) }))
+      }
+    case "Unknown":
+      return { ...v, detail: scrub(v.detail) }
+  }
+}
+
 const toVerdict = (result: SourceResult | undefined): Verdict =>
   result === undefined
     ? unknown("unexpected_response", "the source gave no answer for this target")
-    : Either.match(result, { onLeft: (e) => unknown(e.reason, e.detail), onRight: (v) => v })
+    : Either.match(result, { onLeft: (e) => unknown(e.reason, scrub(e.detail)), onRight: scrubbed })
+
+/**
+ * `items` cut into batches of `size`, in one pass. (`Array.chunksOf` copies the rest of the
+ * array at each step: quadratic, minutes of planning for 40,000 targets.)
+ */
+const batches = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
 
 /**
  * Asks every source for the targets that enable it, in batches of the source's size, keeping
  * each answer as it comes. A source that dies leaves its targets unknown; at the deadline, the
  * targets not yet answered are unknown ("timed out") and every answer already in is kept.
  */
-const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Duration | undefined, concurrency: number) =>
+const collectVerdicts = (
+  targets: ReadonlyArray<Target>,
+  deadline: Duration.Duration | undefined,
+  startedAt: number,
+  concurrency: number,
+  stop: Effect.Effect<void> | undefined
+) =>
   Effect.gen(function*() {
     const sources = yield* StatusSources
     const byTarget = new Map<string, Map<SourceId, Verdict>>(targets.map((t) => [targetKey(t), new Map()]))
@@ -72,20 +120,26 @@ const collectVerdicts = (targets: ReadonlyArray<Target>, deadline: Duration.Dura
       )
     const all = Effect.forEach(
       sources.flatMap((source) =>
-        Arr.chunksOf(targets.filter((t) => t.sources[source.id]), Math.max(1, source.batchSize)).map((batch) => ask(source, batch))
+        batches(targets.filter((t) => t.sources[source.id]), Math.max(1, source.batchSize)).map((batch) => ask(source, batch))
       ),
       identity,
       // Bounded here, not only by the GitHub client's semaphore: thousands of fibers queued on
       // one semaphore make every release wake them all (quadratic in the number of targets).
       { concurrency: Math.max(1, concurrency), discard: true }
     )
-    const late = deadline === undefined
+    let late = deadline === undefined
       ? undefined
       : unknown("timeout", `no answer from GitHub before the cycle's deadline (${Duration.format(deadline)})`)
-    const startedAt = yield* Clock.currentTimeMillis
-    yield* deadline === undefined
-      ? all
-      : Effect.timeoutOption(all, deadline).pipe(Effect.locally(cycleDeadline, startedAt + Duration.toMillis(deadline)))
+    // What is left of the cycle's deadline once the targets were listed and the work planned.
+    const endsAt = deadline === undefined ? undefined : startedAt + Duration.toMillis(deadline)
+    const left = endsAt === undefined ? undefined : Math.max(0, endsAt - (yield* Clock.currentTimeMillis))
+    const bounded = left === undefined ? all : Effect.timeoutOption(all, Duration.millis(left)).pipe(Effect.locally(cycleDeadline, endsAt))
+    yield* stop === undefined ? bounded : Effect.raceFirst(
+      bounded,
+      stop.pipe(Effect.tap(() => {
+        late = unknown("timeout", "no answer from GitHub before the monitor was stopped (SIGTERM or SIGINT)")
+      }))
+    )
     return targets.map((t) => {
       const got = byTarget.get(targetKey(t))
       return enabledSources(t).map((source): SourceVerdict => ({
@@ -112,7 +166,7 @@ const selfCheckFor = (
     host_name: options.hostName,
     status,
     tags: options.globalTags,
-    message: blind && first ? fitParts(`${head}; e.g. `, [first], "") : head,
+    message: scrub(blind && first ? fitParts(`${head}; e.g. `, [first], "") : head),
     timestamp
   }
 }
@@ -121,11 +175,13 @@ const selfCheckFor = (
 export const runCycle = (targets: ReadonlyArray<Target>, options: CycleOptions) =>
   Effect.gen(function*() {
     const sink = yield* Sink
-    const started = yield* Clock.currentTimeMillis
+    const started = options.startedAt ?? (yield* Clock.currentTimeMillis)
     const verdicts = yield* collectVerdicts(
       targets,
       options.deadline === undefined ? undefined : Duration.decode(options.deadline),
-      options.concurrency ?? 10
+      started,
+      options.concurrency ?? 10,
+      options.stop
     )
     const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const results = targets.map((target, i): TargetResult => {
@@ -140,7 +196,8 @@ export const runCycle = (targets: ReadonlyArray<Target>, options: CycleOptions) 
           host_name: options.hostName,
           status: checkStatus(level, options.failingStatus),
           tags: [`owner:${target.owner}`, `repo:${target.repo}`, `ref:${target.ref}`, ...target.tags],
-          message: checkMessage(target, vs),
+          // Built from scrubbed verdicts, and scrubbed whole: a secret split across parts goes too.
+          message: scrub(checkMessage(target, vs)),
           timestamp
         }
       }
