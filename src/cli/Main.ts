@@ -7,8 +7,8 @@
 import type { CliApp } from "@effect/cli"
 import { Command, Options, ValidationError } from "@effect/cli"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Console, Data, Effect, Either, Fiber, Layer, Option } from "effect"
-import { GitHubClient } from "../github/GitHubClient.ts"
+import { Cause, Clock, Console, Context, Data, Deferred, Duration, Effect, Either, Exit, Fiber, Layer, Option, Ref } from "effect"
+import { cycleDeadline, GitHubClient } from "../github/GitHubClient.ts"
 import { TargetList } from "../discovery/Discovery.ts"
 import type { Overrides } from "../config/Settings.ts"
 import { ConfigError, loadSettings } from "../config/Settings.ts"
@@ -16,7 +16,8 @@ import { runCycle } from "../monitor.ts"
 import type { OutputFormat } from "../sinks/Stdout.ts"
 import { VERSION } from "../version.ts"
 import { demoConfig, demoTargets, SimulatedGitHub } from "../demo/SimulatedGitHub.ts"
-import { formatJsonLines, formatTable } from "../sinks/Stdout.ts"
+import { formatJsonLines, formatTable, jsonSafe, printable, printableLines } from "../sinks/Stdout.ts"
+import { scrub } from "../domain/Scrub.ts"
 import { chooseSink, cycleLayer, cycleOptions } from "../runtime/Layers.ts"
 import { parseLogLevel, StderrLogger } from "../runtime/Log.ts"
 import { describeDelivery, describeRequests, describeSettings, settingsJson } from "./Output.ts"
@@ -25,6 +26,16 @@ import { serveCommand } from "./Serve.ts"
 
 /** Ends the command with this exit code, after it has said why. */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
+
+/**
+ * The exit code if a signal stops the process now: 1 while the last cycle's delivery failed
+ * (the cycle in flight at the signal finishes first, so it counts), else 0.
+ */
+class ExitOnSignal extends Context.Tag("github-ci-monitor/cli/ExitOnSignal")<ExitOnSignal, Ref.Ref<number>>() {}
+
+/** Prints one line (or a text of several, `multiline`) on stderr: scrubbed, controls shown as escapes. */
+const say = (text: string, multiline = false) =>
+  Console.error(`github-ci-monitor: ${multiline ? printableLines(text) : printable(text)}`)
 
 const configOption = Options.text("config").pipe(
   Options.withAlias("c"),
@@ -82,8 +93,7 @@ const overridesOf = (o: Common): Overrides => ({
 const settingsOrExit = (o: Common, configText?: Overrides["configText"]) =>
   loadSettings({ ...overridesOf(o), configText }).pipe(
     Effect.provide(FetchHttpClient.layer),
-    Effect.catchTag("ConfigError", (e: ConfigError) =>
-      Console.error(`github-ci-monitor: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
+    Effect.catchTag("ConfigError", (e: ConfigError) => say(e.message, true).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
   )
 
 const schedule = Options.text("schedule").pipe(
@@ -96,15 +106,31 @@ const deadline = Options.text("deadline").pipe(
 )
 
 /**
- * Lets a signal wait for the effect to finish (so a cycle in flight still delivers its checks)
- * while the effect itself stays interruptible by its own timeouts and deadline.
+ * How long a cycle in flight at a signal may still ask GitHub; then the targets not answered yet
+ * are unknown and every check is delivered. Well inside a Kubernetes pod's 30 s default grace,
+ * with room for the delivery.
  */
-const finishEvenIfInterrupted = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.uninterruptible(Effect.flatMap(Effect.forkDaemon(Effect.interruptible(effect)), Fiber.join))
+export const SIGNAL_GRACE = Duration.seconds(10)
+
+/**
+ * Lets a signal wait for the effect to finish (so a cycle in flight still delivers its checks)
+ * while the effect itself stays interruptible by its own timeouts and deadline. `make` gets an
+ * effect that completes `SIGNAL_GRACE` after a signal: the cycle stops asking GitHub then.
+ */
+const finishEvenIfInterrupted = <A, E, R>(make: (stop: Effect.Effect<void>) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Deferred.make<void>(), (signalled) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(
+        Effect.forkDaemon(Effect.interruptible(make(Deferred.await(signalled).pipe(Effect.zipRight(Effect.sleep(SIGNAL_GRACE)))))),
+        (fiber) =>
+          restore(Fiber.join(fiber)).pipe(
+            Effect.onInterrupt(() => Deferred.succeed(signalled, undefined).pipe(Effect.zipRight(Fiber.await(fiber))))
+          )
+      )
+    ))
 
 /** A usage error: say it and exit 2. */
-const usage = (message: string) =>
-  Console.error(`github-ci-monitor: ${message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 })))
+const usage = (message: string) => say(message).pipe(Effect.zipRight(new ExitCode({ code: 2 })))
 
 const run = Command.make(
   "run",
@@ -134,18 +160,29 @@ const run = Command.make(
         ...cycleOptions(settings),
         deadline: Option.isSome(limit) ? Option.getOrUndefined(limit.value[1]) : undefined
       }
-      // A signal lets the cycle in flight finish (its checks are delivered), then the process exits 0.
-      const cycle = Effect.gen(function*() {
-        const github = yield* GitHubClient
-        const before = yield* github.stats
-        // Whole owners (`repo: "*"`) are listed again once their discovery interval has passed.
-        const targets = yield* (yield* TargetList).current
-        const result = yield* runCycle(targets, options)
-        const after = yield* github.stats
-        const lines = [...describeDelivery(result, choice), describeRequests(before, after)]
-        yield* Effect.forEach(lines, (line) => Console.error(`github-ci-monitor: ${line}`))
-        return result
-      }).pipe(finishEvenIfInterrupted)
+      const exitOnSignal = yield* ExitOnSignal
+      // A signal lets the cycle in flight finish (its checks are delivered), then the process
+      // exits: 0, or 1 when that delivery failed.
+      const cycle = finishEvenIfInterrupted((stop) =>
+        Effect.gen(function*() {
+          // The deadline counts from here: listing whole owners is part of the cycle.
+          const startedAt = yield* Clock.currentTimeMillis
+          const github = yield* GitHubClient
+          const before = yield* github.stats
+          // Whole owners (`repo: "*"`) are listed again once their discovery interval has passed;
+          // a rate limit is waited out only within the deadline.
+          const listing = (yield* TargetList).current
+          const targets = yield* options.deadline === undefined
+            ? listing
+            : Effect.locally(listing, cycleDeadline, startedAt + Duration.toMillis(options.deadline))
+          const result = yield* runCycle(targets, { ...options, startedAt, stop })
+          yield* Ref.set(exitOnSignal, result.delivery.failures.length > 0 ? 1 : 0)
+          const after = yield* github.stats
+          const lines = [...describeDelivery(result, choice), describeRequests(before, after)]
+          yield* Effect.forEach(lines, (line) => say(line))
+          return result
+        })
+      )
       const logLevel = StderrLogger(parseLogLevel(settings.file.log_level))
       // Built once: a long-running process keeps its ETag cache and rate-limit view between cycles.
       const layer = Layer.merge(
@@ -175,7 +212,7 @@ const validate = Command.make(
         const cadence = parseCadence(undefined, o.schedule.value)
         if (Either.isLeft(cadence)) return yield* usage(cadence.left)
       }
-      yield* Console.log(o.output === "json" ? JSON.stringify(settingsJson(settings), null, 2) : describeSettings(settings))
+      yield* Console.log(o.output === "json" ? jsonSafe(scrub(JSON.stringify(settingsJson(settings), null, 2))) : describeSettings(settings))
     })
 ).pipe(Command.withDescription("Read the configuration, report every problem, and print the resolved targets"))
 
@@ -197,9 +234,7 @@ const demo = Command.make(
         shard: Option.none()
       }, { source: "built-in demo", text: demoConfig })
       const choice = chooseSink(settings, o.dryRun)
-      yield* Console.error(
-        `github-ci-monitor: demo: one cycle against a built-in simulated GitHub (${demoTargets.length} sample repositories), no network or token needed`
-      )
+      yield* say(`demo: one cycle against a built-in simulated GitHub (${demoTargets.length} sample repositories), no network or token needed`)
       const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
         Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat, { githubHttp: SimulatedGitHub, keepAnswers: false }))
       )
@@ -208,7 +243,7 @@ const demo = Command.make(
         const checks = [...result.results.map((r) => r.check), result.selfCheck]
         yield* Console.log(o.output === "json" ? formatJsonLines(checks) : formatTable(checks))
       }
-      yield* Effect.forEach(describeDelivery(result, choice), (line) => Console.error(`github-ci-monitor: ${line}`))
+      yield* Effect.forEach(describeDelivery(result, choice), (line) => say(line))
       if (result.delivery.failures.length > 0) return yield* new ExitCode({ code: 1 })
     })
 ).pipe(Command.withDescription("Run one cycle against a built-in simulated GitHub and print the checks (sends them with a Datadog key)"))
@@ -236,22 +271,39 @@ const plainConsole = (base: Console.Console): Console.Console => ({
   }
 })
 
+/** The exit code of the command's outcome; a defect is printed (it is a bug) and gives 1. */
+const exitCodeOf = (exit: Exit.Exit<void, unknown>, onSignal: number): Effect.Effect<number> => {
+  if (Exit.isSuccess(exit)) return Effect.succeed(0)
+  if (Cause.isInterruptedOnly(exit.cause)) return Effect.succeed(onSignal)
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure) && failure.value instanceof ExitCode) return Effect.succeed(failure.value.code)
+  if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return Effect.succeed(2)
+  const defect = Option.getOrElse(failure, () => Cause.squash(exit.cause))
+  return say(`internal error: ${defect instanceof Error ? defect.stack ?? defect.message : String(defect)}`, true).pipe(Effect.as(1))
+}
+
 /**
  * Runs the CLI on `argv` (`process.argv`) and gives the exit code. `color: false` (the
  * entrypoint's choice: output not a terminal, or NO_COLOR set) prints the help without styling.
+ *
+ * A signal interrupts this fiber, and the runtime reports an interrupted fiber as a clean stop
+ * (exit 0) whatever it returns: a code other than 0 then leaves as an `ExitCode` failure, which
+ * an interruption does not hide — a delivery that failed is exit 1, signal or not.
  */
 export const main = (
   argv: ReadonlyArray<string>,
   options: { readonly color?: boolean } = {}
-): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
-  Effect.flatMap(Effect.console, (current) =>
-    options.color === false ? Effect.withConsole(cli(argv), plainConsole(current)) : cli(argv)).pipe(
-    Effect.as(0),
-    Effect.catchAll((e) =>
-      e instanceof ExitCode ? Effect.succeed(e.code) : ValidationError.isValidationError(e) ? Effect.succeed(2) : Effect.die(e)
-    ),
-    Effect.catchAllDefect((defect) =>
-      Console.error(`github-ci-monitor: internal error: ${defect instanceof Error ? defect.stack ?? defect.message : String(defect)}`)
-        .pipe(Effect.as(1))
-    )
+): Effect.Effect<number, ExitCode, CliApp.CliApp.Environment> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const onSignal = yield* Ref.make(0)
+      const current = yield* Effect.console
+      const command = (options.color === false ? Effect.withConsole(cli(argv), plainConsole(current)) : cli(argv)).pipe(
+        Effect.provideService(ExitOnSignal, onSignal)
+      )
+      const exit = yield* Effect.exit(restore(command))
+      const code = yield* exitCodeOf(exit, yield* Ref.get(onSignal))
+      if (code !== 0 && Exit.isFailure(exit) && Cause.isInterrupted(exit.cause)) return yield* new ExitCode({ code })
+      return code
+    })
   )

@@ -7,15 +7,16 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import { Data, Effect } from "effect"
-import type { ConfigError, Overrides } from "../config/Settings.ts"
-import { loadSettings } from "../config/Settings.ts"
+import type { Overrides } from "../config/Settings.ts"
+import { ConfigError, loadSettings } from "../config/Settings.ts"
+import { scrub } from "../domain/Scrub.ts"
 import type { CycleResult } from "../monitor.ts"
 import { runCycle } from "../monitor.ts"
 import { chooseSink, cycleLayer, cycleOptions } from "./Layers.ts"
 
 export class UndeliveredChecks extends Data.TaggedError("UndeliveredChecks")<{ readonly count: number; readonly reasons: string }> {
   override get message(): string {
-    return `${this.count} checks were not delivered: ${this.reasons}`
+    return scrub(`${this.count} checks were not delivered: ${this.reasons}`)
   }
 }
 
@@ -23,19 +24,23 @@ export const scheduledCycle = (
   overrides: Overrides = {}
 ): Effect.Effect<CycleResult, ConfigError | UndeliveredChecks, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const settings = yield* loadSettings(overrides).pipe(Effect.provide(FetchHttpClient.layer))
+    // The scheduler prints these errors: scrubbed, as every output is.
+    const settings = yield* loadSettings(overrides).pipe(
+      Effect.provide(FetchHttpClient.layer),
+      Effect.mapError((e) => new ConfigError({ source: scrub(e.source), problems: e.problems.map(scrub) }))
+    )
     const choice = chooseSink(settings, false)
     const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
       Effect.provide(cycleLayer(settings, choice, "json", { keepAnswers: false }))
     )
-    yield* Effect.logInfo(
+    yield* Effect.logInfo(scrub(
       `checked ${result.results.length} targets: ${result.counts.ok} OK, ${result.counts.failing} failing, ${result.counts.unknown} unknown; delivered ${result.delivery.delivered} checks to ${result.delivery.destination}`
-    )
+    ))
     const undelivered = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
     if (undelivered > 0) {
       return yield* new UndeliveredChecks({
         count: undelivered,
-        reasons: [...new Set(result.delivery.failures.map((f) => f.reason))].join("; ")
+        reasons: scrub([...new Set(result.delivery.failures.map((f) => f.reason))].join("; "))
       })
     }
     return result
