@@ -5,16 +5,20 @@
  * ends before the invocation's remaining time runs out, so every target still gets its check.
  * The invocation rejects — so Lambda's Errors metric and alarms see it — when the configuration
  * or secret is bad or a check could not be delivered; it resolves whatever the CI states were.
+ * Its logs and the messages it rejects with go through the scrubber, like every output.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Path from "@effect/platform/Path"
-import { Cause, Context, Data, Effect, Exit, FiberRef, HashSet, Layer, Logger, ManagedRuntime, Option } from "effect"
+import { Cause, Context, Data, Effect, Either, Exit, FiberRef, HashSet, Layer, Logger, ManagedRuntime, Option } from "effect"
 import { fetchSecret } from "../config/SecretsManager.ts"
 import type { Credentials } from "../config/SecretsManager.ts"
 import type { Settings } from "../config/Settings.ts"
 import { loadSettings } from "../config/Settings.ts"
+import { scrub } from "../domain/Scrub.ts"
+import { describeShard, parseShard } from "../domain/Shard.ts"
 import { parseLogLevel } from "../runtime/Log.ts"
+import { jsonSafe, visible } from "../sinks/Stdout.ts"
 import { cycleOptions, cycleServices } from "../runtime/Layers.ts"
 import { runCycle } from "../monitor.ts"
 import { makeTargetList, TargetList, targetListOptions } from "../discovery/Discovery.ts"
@@ -50,16 +54,40 @@ const withCredentials = (s: Settings, c: Credentials): Settings => ({
  * place of its default one, set on the fiber rather than by a layer (`Logger.json` is a layer
  * of layers, ≈ 12 ms of a cold start to build: `npm run bench`).
  */
-const jsonConsole = Logger.withConsoleLog(Logger.jsonLogger)
+const jsonConsole = Logger.withConsoleLog(Logger.map(Logger.jsonLogger, (line) => jsonSafe(scrub(line))))
 const withJsonLogs = (level: string | undefined) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
   self.pipe(
     Effect.locallyWith(FiberRef.currentLoggers, (loggers) => HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), jsonConsole)),
     Logger.withMinimumLogLevel(parseLogLevel(level))
   )
 
-/** `{ "shard": "2/8" }` in the EventBridge rule's input: this invocation's part of the targets. */
-export const shardOf = (event: unknown): string | undefined =>
-  typeof event === "object" && event !== null && "shard" in event && typeof event.shard === "string" ? event.shard : undefined
+/** The longest message an invocation rejects with: a hostile text cannot make it megabytes. */
+const MAX_ERROR_LENGTH = 1000
+
+/** An invocation's error: scrubbed, one visible line, cut to a sane length. */
+export const rejection = (message: string): Error => {
+  const line = visible(scrub(message))
+  return new Error(line.length <= MAX_ERROR_LENGTH ? line : `${line.slice(0, MAX_ERROR_LENGTH - 1)}…`)
+}
+
+/**
+ * `{ "shard": "2/8" }` in the EventBridge rule's input: this invocation's part of the targets,
+ * as `K/N` (written the one way, so " 2 / 8" shares the runtime of "2/8"). Undefined without a
+ * shard; a shard that is not `K/N` is an error, found before anything is built for it.
+ */
+export const eventShard = (event: unknown): Either.Either<string | undefined, string> => {
+  if (typeof event !== "object" || event === null || !("shard" in event) || event.shard === undefined) return Either.right(undefined)
+  const given = event.shard
+  if (typeof given !== "string") return Either.left(`the event's shard must be a string "K/N", e.g. "2/8" (got a ${typeof given})`)
+  // parseShard quotes the text: a shard of megabytes is quoted by its start.
+  return Either.match(parseShard(given.length <= 100 ? given : given.slice(0, 100)), {
+    onLeft: (problem) => Either.left(`the event's shard ${problem}`),
+    onRight: (shard) => given.length <= 100 ? Either.right(describeShard(shard)) : Either.left(`the event's shard is too long (${given.length} characters)`)
+  })
+}
+
+/** How many shards keep a runtime while warm: a few schedules' worth, not one per event ever seen. */
+export const WARM_RUNTIMES = 8
 
 /** The settings a runtime was built with. */
 class CurrentSettings extends Context.Tag("github-ci-monitor/lambda/CurrentSettings")<CurrentSettings, Settings>() {}
@@ -114,12 +142,25 @@ export const makeHandler = (
    * Per shard (several schedules may call one function with different shards), one runtime for
    * the container's life: its settings, then the cycle's layers over them. Built by the first
    * invocation that uses it, then reused while warm; one that failed to build is dropped, so
-   * the next invocation reads the configuration and the secret again.
+   * the next invocation reads the configuration and the secret again. At most WARM_RUNTIMES are
+   * kept, the least recently used disposed first: events are input, and each runtime holds
+   * connections and caches. (Map keeps insertion order: re-inserting on use makes it an LRU.)
    */
   const warm = new Map<string, Runtime>()
-  const runtimeFor = (shard: string | undefined): Runtime => {
-    const cached = warm.get(shard ?? "")
-    if (cached) return cached
+  const runtimeFor = async (shard: string | undefined): Promise<Runtime> => {
+    const key = shard ?? ""
+    const cached = warm.get(key)
+    if (cached) {
+      warm.delete(key)
+      warm.set(key, cached)
+      return cached
+    }
+    while (warm.size >= WARM_RUNTIMES) {
+      const [oldest, evicted] = warm.entries().next().value!
+      warm.delete(oldest)
+      // Lambda runs one invocation at a time per container: the evicted runtime is idle.
+      await evicted.dispose()
+    }
     // One layer, whose effect builds the rest: each layer composed (merged, provided) costs a
     // cold start hundreds of the runtime's steps, milliseconds each time (`npm run bench`).
     const runtime: Runtime = ManagedRuntime.make(
@@ -131,7 +172,7 @@ export const makeHandler = (
         return cycle.pipe(Context.add(TargetList, targets), Context.add(CurrentSettings, settings))
       }))
     )
-    warm.set(shard ?? "", runtime)
+    warm.set(key, runtime)
     return runtime
   }
 
@@ -163,7 +204,7 @@ export const makeHandler = (
         if (undelivered > 0) {
           const reasons = [...new Set(result.delivery.failures.map((f) => f.reason))].join("; ")
           yield* Effect.logError(`${undelivered} checks not delivered: ${reasons}`)
-          return yield* Effect.fail(new Error(`${undelivered} of ${result.results.length + 1} checks were not delivered: ${reasons}`))
+          return yield* Effect.fail(rejection(`${undelivered} of ${result.results.length + 1} checks were not delivered: ${reasons}`))
         }
         return {
           targets: result.results.length,
@@ -174,17 +215,23 @@ export const makeHandler = (
         } satisfies LambdaResult
       }).pipe(withJsonLogs(settings.file.log_level)))
 
-  return async (event: unknown, context: LambdaContext): Promise<LambdaResult> => {
-    const shard = shardOf(event)
-    const runtime = runtimeFor(shard)
+  const handler = async (event: unknown, context: LambdaContext): Promise<LambdaResult> => {
+    const shard = eventShard(event)
+    if (Either.isLeft(shard)) throw rejection(shard.left)
+    const runtime = await runtimeFor(shard.right)
     const exit = await runtime.runPromiseExit(invocation(context))
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.failureOption(exit.cause)
     // Checks not delivered: the runtime is sound, and stays warm.
-    if (Option.isSome(failure) && !(failure.value instanceof NotConfigured)) throw failure.value
+    if (Option.isSome(failure) && !(failure.value instanceof NotConfigured)) throw rejection(failure.value.message)
     // A runtime whose settings or layers failed to build stays failed: build it again next time.
-    warm.delete(shard ?? "")
+    if (warm.get(shard.right ?? "") === runtime) warm.delete(shard.right ?? "")
     await runtime.dispose()
-    throw Option.isSome(failure) ? new Error(failure.value.message) : Cause.squash(exit.cause)
+    if (Option.isSome(failure)) throw rejection(failure.value.message)
+    const defect = Cause.squash(exit.cause)
+    throw rejection(defect instanceof Error ? defect.message : String(defect))
   }
+  /** How many runtimes are warm now (tests: the LRU's bound holds). */
+  const warmRuntimes = (): number => warm.size
+  return Object.assign(handler, { warmRuntimes })
 }
