@@ -21,6 +21,8 @@
  * - Bodies: empty, bytes (`bodyUnsafeJson`, `bodyText`, …) and raw strings or bytes. A streamed
  *   or form-data body fails with a `RequestError` ("Encode") saying so: nothing here sends one.
  *   So does a header Node refuses (a value with a line break), instead of throwing.
+ * - An answer larger than the `maxResponseBytes` in effect is not held: reading its body fails
+ *   with a `ResponseError` whose cause is `ResponseTooLarge`.
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
@@ -30,7 +32,8 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
-import { Effect, Inspectable, Option, Stream } from "effect"
+import { Effect, FiberRef, Inspectable, Option, Stream } from "effect"
+import { maxResponseBytes, ResponseTooLarge } from "../../src/http/Policy.ts"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Https from "node:https"
@@ -130,7 +133,7 @@ class BufferedResponse implements HttpClientResponse.HttpClientResponse {
   }
 }
 
-const send = (agents: Agents) => (request: HttpClientRequest.HttpClientRequest) =>
+const send = (agents: Agents, maxBytes: number) => (request: HttpClientRequest.HttpClientRequest) =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
     const requestError = (reason: "InvalidUrl" | "Encode" | "Transport", cause: unknown, description?: string) =>
       Effect.fail(new HttpClientError.RequestError({ request, reason, cause, ...(description ? { description } : {}) }))
@@ -169,7 +172,19 @@ const send = (agents: Agents) => (request: HttpClientRequest.HttpClientRequest) 
       const remoteAddress = incoming.socket.remoteAddress
       const answer = (broken: unknown) =>
         settle(Effect.succeed(new BufferedResponse(request, incoming, remoteAddress, Buffer.concat(chunks), broken)))
-      incoming.on("data", (chunk: Buffer) => chunks.push(chunk))
+      let total = 0
+      incoming.on("data", (chunk: Buffer) => {
+        total += chunk.length
+        // Past the limit in effect (maxResponseBytes) the answer is dropped, not held: reading
+        // its body fails with ResponseTooLarge, and the socket is closed.
+        if (total > maxBytes) {
+          chunks.length = 0
+          answer(new ResponseTooLarge({ limit: maxBytes }))
+          incoming.destroy()
+          return
+        }
+        chunks.push(chunk)
+      })
       incoming.on("end", () => answer(undefined))
       incoming.on("error", (cause) => answer(cause))
       incoming.on("close", () => {
@@ -185,7 +200,10 @@ const send = (agents: Agents) => (request: HttpClientRequest.HttpClientRequest) 
 
 /** An `HttpClient` whose requests go through `agents`. */
 export const make = (agents: Agents): HttpClient.HttpClient =>
-  HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>((request) => Effect.flatMap(request, send(agents)), Effect.succeed)
+  HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+    (request) => Effect.flatMap(request, (r) => Effect.flatMap(FiberRef.get(maxResponseBytes), (max) => send(agents, max)(r))),
+    Effect.succeed
+  )
 
 /** An `HttpClient` over agents of its own, made with `options` and destroyed with the scope. */
 export const scoped = (options: Http.AgentOptions): Effect.Effect<HttpClient.HttpClient, never, Scope.Scope> =>

@@ -2,7 +2,6 @@
  * The GitHub REST client: base URL, auth, API version, a per-request timeout, a bound on
  * requests in flight, pagination over `Link`, typed errors, and every body decoded by a Schema.
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -12,6 +11,8 @@ import { Clock, Context, Duration, Effect, FiberRef, identity, Layer, Option, Pa
 import type { Credential, GitHubAuth } from "./AppAuth.ts"
 import { makeTokenProvider, staticTokens, TokenProvider } from "./AppAuth.ts"
 import { GitHubError } from "./GitHubError.ts"
+import { scrub } from "../domain/Scrub.ts"
+import { DEFAULT_MAX_RESPONSE_BYTES, followNoRedirects, formatBytes, maxResponseBytes, parseJson, readBody, redirectLocation, transportCause } from "../http/Policy.ts"
 
 export interface GitHubConfigShape {
   /** REST base URL, without a trailing slash: `https://api.github.com` or `https://ghe.example.com/api/v3`. */
@@ -24,6 +25,8 @@ export interface GitHubConfigShape {
   readonly userAgent: string
   /** Responses kept with their ETag for conditional requests (default 10,000). */
   readonly cacheEntries?: number | undefined
+  /** The most bytes of one answer read; a larger one is dropped as it streams (default 8 MB). */
+  readonly maxResponseBytes?: number | undefined
 }
 export class GitHubConfig extends Context.Tag("github-ci-monitor/GitHubConfig")<GitHubConfig, GitHubConfigShape>() {}
 
@@ -46,35 +49,6 @@ const errorMessage = (body: unknown): string | undefined =>
   typeof body === "object" && body !== null && "message" in body && typeof body.message === "string"
     ? body.message
     : undefined
-
-/** `fetch failed` hides the useful part (ECONNREFUSED, ENOTFOUND, a TLS error) in its cause. */
-export const transportCause = (cause: unknown): string => {
-  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
-  const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : undefined
-  const message = inner instanceof Error ? inner.message : String(inner)
-  return code && !message.includes(code) ? `${code} ${message}` : message
-}
-
-/**
- * A client that hands every redirect over rather than following it, on any runtime and
- * transport (node:http follows none; fetch would, headers and all), so its caller decides where
- * its credentials go.
- */
-export const followNoRedirects = <E, R>(client: HttpClient.HttpClient.With<E, R>): HttpClient.HttpClient.With<E, R> =>
-  client.pipe(HttpClient.transformResponse(Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" })))
-
-/**
- * Where a `Location` header points, resolved against the request's URL, and how to name it in
- * a message: by origin and path only (a query could carry anything). Undefined when it is no URL.
- */
-export const redirectLocation = (location: string, base: string): { readonly url: URL; readonly shown: string } | undefined => {
-  try {
-    const url = new URL(location, base)
-    return { url, shown: `${url.origin}${url.pathname}` }
-  } catch {
-    return undefined
-  }
-}
 
 const clock = (d: Date) => d.toISOString().slice(11, 19)
 
@@ -163,13 +137,18 @@ const redirectOf = (
   return { next: target.url.href }
 }
 
+/** A message of the decoder, never throwing and never quoting a whole value back. */
+export const describeParseError = (error: ParseResult.ParseError): string => {
+  try {
+    return ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, 2)
+      .map((i) => `${i.path.join(".").slice(0, 100) || "body"} ${i.message.slice(0, 150)}`).join("; ")
+  } catch {
+    return "the body does not have the expected shape"
+  }
+}
+
 const decodeFailure = (path: string, error: ParseResult.ParseError) =>
-  new GitHubError({
-    reason: "unexpected_response",
-    detail: `unexpected response body from ${path}: ${
-      ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, 2).map((i) => `${i.path.join(".") || "body"} ${i.message}`).join("; ")
-    }`
-  })
+  new GitHubError({ reason: "unexpected_response", detail: `unexpected response body from ${path}: ${describeParseError(error)}` })
 
 export interface Page<A> {
   readonly body: A
@@ -310,6 +289,7 @@ const make = Effect.gen(function*() {
   const semaphore = yield* Effect.makeSemaphore(Math.max(1, config.concurrency))
   const origin = new URL(config.apiUrl).origin
   const host = new URL(config.apiUrl).host
+  const basePath = new URL(config.apiUrl).pathname.replace(/\/+$/, "")
   const timeout = Duration.decode(config.requestTimeout)
   // ETags are per token: the cache is keyed by the credential's key, which changes with the token.
   const etags = lru<Cached>(config.cacheEntries ?? 10_000)
@@ -351,6 +331,8 @@ const make = Effect.gen(function*() {
     }),
     // Redirects are followed below, within the API's host, alike on every runtime and transport.
     followNoRedirects,
+    // A transport that reads ahead (the Lambda's) stops at the same limit as `bodyOf`.
+    HttpClient.transformResponse(Effect.locally(maxResponseBytes, config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES)),
     HttpClient.withTracerPropagation(false)
   )
 
@@ -405,10 +387,10 @@ const make = Effect.gen(function*() {
 
   /** Server text goes into check messages: never let it carry a token (configured or in use) back out. */
   const scrubber = (credential: Option.Option<Credential>) => (text: string): string =>
-    [...Option.toArray(config.token), ...Option.toArray(Option.map(credential, (c) => c.token))].reduce(
+    scrub([...Option.toArray(config.token), ...Option.toArray(Option.map(credential, (c) => c.token))].reduce(
       (acc, t) => (Redacted.value(t) === "" ? acc : acc.split(Redacted.value(t)).join("[redacted]")),
       text
-    )
+    ))
 
   /** A 401 with a credential that may rotate: let the provider drop it, so the next request gets a new one. */
   const noteRejected = (credential: Option.Option<Credential>, status: number) =>
@@ -445,12 +427,46 @@ const make = Effect.gen(function*() {
     )
   }
 
+  const maxBytes = config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+
+  /** The answer's body, read up to the limit as it streams; a larger one is dropped unread. */
+  const bodyOf = (response: HttpClientResponse.HttpClientResponse, path: string) =>
+    readBody(response, maxBytes).pipe(
+      Effect.mapError((e) =>
+        e._tag === "ResponseTooLarge"
+          ? new GitHubError({
+            reason: "unexpected_response",
+            status: response.status,
+            detail: `response too large: ${path} answered more than ${formatBytes(e.limit)} (max_response_bytes); dropped`
+          })
+          : new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" })
+      )
+    )
+
+  /**
+   * Why a URL may not be asked, if it may not: another host, or a path outside the API's base
+   * path (`/api/v3` on GHES), or one that `.`/`..` segments would move. The token goes nowhere else.
+   */
+  const outOfBounds = (url: string): string | undefined => {
+    if (!URL.canParse(url)) return "not a URL"
+    const target = new URL(url)
+    if (target.origin !== origin) return `another host (${target.host.slice(0, 100)})`
+    const raw = url.slice(origin.length).split(/[?#]/)[0] ?? ""
+    if (raw !== target.pathname) return "a path that `.` or `..` segments would change"
+    if (!(target.pathname + "/").startsWith(basePath + "/")) return `a path outside the API's base path ${basePath}`
+    return undefined
+  }
+
   /**
    * One GET of a full URL: the answer decoded by `schema`, or a typed error. `owner` picks the
    * credential (a next-page link may not name it: `/repositories/{id}/…`).
    */
   const getUrl = <A, I>(url: string, schema: Schema.Schema<A, I>, owner: string | undefined): Effect.Effect<Page<A>, GitHubError> => {
     const path = url.startsWith(origin) ? url.slice(origin.length).split("?")[0] ?? url : url
+    const refused = outOfBounds(url)
+    if (refused !== undefined) {
+      return Effect.fail(new GitHubError({ reason: "unexpected_response", detail: `refused to ask ${path.slice(0, 200)}: ${refused}` }))
+    }
     const attempt = Effect.gen(function*() {
       const credential = yield* tokens.credentialFor(owner)
       const limit = limitOf(credential)
@@ -468,13 +484,9 @@ const make = Effect.gen(function*() {
       yield* noteRateLimit(response, limit)
       // Only what we sent an ETag for can come back 304; the schema is the same for the same URL.
       if (cached && response.status === 304) return { body: cached.body as A, next: nextLink(cached.link) }
-      const text = yield* response.text.pipe(
-        Effect.mapError(() => new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" }))
-      )
-      const json = yield* Effect.try({
-        try: () => (text === "" ? undefined : JSON.parse(text) as unknown),
-        catch: () => undefined
-      }).pipe(Effect.orElseSucceed(() => Symbol.for("not-json")))
+      const text = yield* bodyOf(response, path)
+      const parsed = text === "" ? undefined : parseJson(text)
+      const json = parsed === undefined ? undefined : parsed.ok ? parsed.value : Symbol.for("not-json")
       if (response.status < 200 || response.status >= 300) {
         const now = yield* Clock.currentTimeMillis
         yield* noteRejected(credential, response.status)
@@ -488,7 +500,7 @@ const make = Effect.gen(function*() {
         return yield* new GitHubError({
           reason: "unexpected_response",
           status: response.status,
-          detail: `unexpected response from ${path}: the body is not JSON`
+          detail: `unexpected response from ${path}: ${parsed !== undefined && !parsed.ok ? parsed.why : "the body is empty"}`
         })
       }
       const body = yield* Schema.decodeUnknown(schema)(json).pipe(Effect.mapError((e) => decodeFailure(path, e)))
@@ -578,22 +590,20 @@ const make = Effect.gen(function*() {
       )
       yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, graphqlQueries: (s.graphqlQueries ?? 0) + 1 }))
       yield* noteRateLimit(response, graphqlLimit)
-      const text = yield* response.text.pipe(
-        Effect.mapError(() => new GitHubError({ reason: "transport", detail: "the connection broke while reading the answer" }))
-      )
-      const json = yield* Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => undefined }).pipe(
-        Effect.orElseSucceed(() => Symbol.for("not-json"))
-      )
+      const text = yield* bodyOf(response, "/graphql")
+      const parsed = parseJson(text)
+      const json = parsed.ok ? parsed.value : Symbol.for("not-json")
       const now = yield* Clock.currentTimeMillis
       if (response.status < 200 || response.status >= 300) {
         yield* noteRejected(credential, response.status)
         return yield* Effect.fail(classify(response, typeof json === "symbol" ? undefined : json, now, scrubber(credential)))
       }
       if (typeof json === "symbol" || json === undefined) {
-        return yield* new GitHubError({ reason: "unexpected_response", status: response.status, detail: "unexpected response from /graphql: the body is not JSON" })
+        return yield* new GitHubError({ reason: "unexpected_response", status: response.status, detail: `unexpected response from /graphql: ${parsed.ok ? "the body is empty" : parsed.why}` })
       }
       const body = yield* Schema.decodeUnknown(graphqlSchemas().GraphQLBody)(json).pipe(Effect.mapError((e) => decodeFailure("/graphql", e)))
-      const errors = body.errors ?? []
+      // Error texts go into check messages: scrubbed (a server may echo the token) and cut.
+      const errors = (body.errors ?? []).slice(0, 100).map((e) => ({ ...e, message: scrubber(credential)(e.message).slice(0, 300) }))
       if (body.data === undefined || body.data === null) {
         const reset = Number(response.headers["x-ratelimit-reset"])
         return yield* Effect.fail(graphqlFailure(errors, Number.isNaN(reset) || reset <= 0 ? undefined : new Date(reset * 1000)))
