@@ -7,7 +7,8 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Array as Arr, Clock, Context, Data, Duration, Effect, FiberRef, Layer, Redacted, Schedule } from "effect"
 import type { DeliveryFailure, ServiceCheck } from "./Sink.ts"
 import { deliveryDeadline, Sink } from "./Sink.ts"
-import { followNoRedirects, redirectLocation, transportCause } from "../github/GitHubClient.ts"
+import { scrub } from "../domain/Scrub.ts"
+import { followNoRedirects, parseJson, readBody, redirectLocation, transportCause } from "../http/Policy.ts"
 
 export interface DatadogConfigShape {
   /** `https://api.datadoghq.com`, `https://api.datadoghq.eu`, … or a proxy's base URL. */
@@ -25,9 +26,23 @@ class DeliveryError extends Data.TaggedError("DeliveryError")<{ readonly reason:
 const redirectTargetOf = (location: string | undefined, base: string): string =>
   location === undefined ? "nowhere given" : redirectLocation(location, base)?.shown ?? "an address that is not a URL"
 
+/** Datadog's text for a message: a proxy may echo the request back, so the key must not ride along. */
+const datadogSaid = (body: string, key: string): string =>
+  scrub(key === "" ? body : body.split(key).join("[redacted]")).replace(/\s+/g, " ").trim().slice(0, 200)
+
+/** Datadog's intake answers 202 `{"status":"ok"}`; an `errors` list in it means the checks were not taken. */
+const refusedIn = (body: string, key: string): string | undefined => {
+  const parsed = parseJson(body)
+  if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null || !("errors" in parsed.value)) return undefined
+  const errors = (parsed.value as { errors: unknown }).errors
+  const list = Array.isArray(errors) ? errors : [errors]
+  if (list.length === 0 || errors === null) return undefined
+  return datadogSaid(list.slice(0, 3).map((e) => (typeof e === "string" ? e : JSON.stringify(e))).join("; "), key) || "errors"
+}
+
 const explain = (status: number, body: string, key: string): DeliveryError => {
   // A proxy may echo the request back: the key must not reach the logs that way.
-  const said = (key === "" ? body : body.split(key).join("[redacted]")).slice(0, 200).replace(/\s+/g, " ").trim()
+  const said = datadogSaid(body, key)
   if (status === 403 || status === 401) {
     return new DeliveryError({
       reason: `Datadog rejected the API key (${status}); check DD_API_KEY and that DD_SITE matches the key's site`,
@@ -77,7 +92,13 @@ export const makeDatadogSink = Effect.gen(function*() {
             new DeliveryError({ reason: `could not reach Datadog at ${new URL(url).host}: ${transportCause(e.cause)}`, transient: true })
           )
         )
-        if (response.status >= 200 && response.status < 300) return
+        // Datadog's answers are a few bytes; more is not read.
+        const body = yield* readBody(response, 64 * 1024).pipe(Effect.orElseSucceed(() => ""))
+        if (response.status >= 200 && response.status < 300) {
+          const refused = refusedIn(body, Redacted.value(config.apiKey))
+          if (refused === undefined) return
+          return yield* new DeliveryError({ reason: `Datadog answered ${response.status} but did not take the checks: ${refused}`, transient: false })
+        }
         if (response.status >= 300 && response.status < 400) {
           return yield* new DeliveryError({
             reason: `Datadog redirected (${response.status}) to ${redirectTargetOf(response.headers["location"], url)}: not followed, ` +
@@ -85,7 +106,6 @@ export const makeDatadogSink = Effect.gen(function*() {
             transient: false
           })
         }
-        const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
         return yield* explain(response.status, body, Redacted.value(config.apiKey))
       }).pipe(
         Effect.timeoutFail({
