@@ -33,7 +33,21 @@ export const scrubWith = (secrets: Iterable<string>) => {
 }
 
 const registered = new Set<string>()
+/** Short-lived credentials (App installation tokens): the newest few, so a daemon's set stays small. */
+const transient: Array<string> = []
+const TRANSIENT_KEPT = 16
 let current = scrubWith(registered)
+const rebuild = () => {
+  current = scrubWith([...registered, ...transient])
+}
+
+/** Like `registerSecret`, for a credential that expires: only the newest few are kept. */
+export const registerTransientSecret = (secret: string): void => {
+  if (secret === "" || transient.includes(secret)) return
+  transient.push(secret)
+  if (transient.length > TRANSIENT_KEPT) transient.shift()
+  rebuild()
+}
 
 /** Makes `scrub` remove this secret from now on (also its JSON-escaped and URL-encoded forms). */
 export const registerSecret = (secret: string): void => {
@@ -45,7 +59,7 @@ export const registerSecret = (secret: string): void => {
       added = true
     }
   }
-  if (added) current = scrubWith(registered)
+  if (added) rebuild()
 }
 
 /** Removes every registered secret and every credential-looking value from `text`. */

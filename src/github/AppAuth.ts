@@ -6,6 +6,8 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { registerTransientSecret, scrub } from "../domain/Scrub.ts"
+import { followNoRedirects, parseJson, readBody } from "../http/Policy.ts"
 import { Clock, Context, Duration, Effect, Option, Redacted, Schema } from "effect"
 import { GitHubError } from "./GitHubError.ts"
 
@@ -81,7 +83,8 @@ const NOT_INSTALLED_TTL = Duration.minutes(1)
 
 export const makeGitHubApp = (config: GitHubAppConfig) =>
   Effect.gen(function*() {
-    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // No redirect is followed: the App's JWT goes to the configured API only.
+    const http = (yield* HttpClient.HttpClient).pipe(followNoRedirects, HttpClient.withTracerPropagation(false))
     const installations = new Map<string, number>()
     const notInstalled = new Map<string, number>()
     const tokens = new Map<number, { readonly token: Redacted.Redacted<string>; readonly expiresAt: number; readonly refreshAt: number; readonly n: number }>()
@@ -108,14 +111,24 @@ export const makeGitHubApp = (config: GitHubAppConfig) =>
           Effect.mapError(() => new GitHubError({ reason: "transport", detail: `could not reach GitHub to ${what}` })),
           Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new GitHubError({ reason: "timeout", detail: `GitHub did not answer within 10s to ${what}` }) })
         )
-        const body = yield* response.json.pipe(Effect.orElseSucceed(() => undefined))
+        if (response.status >= 300 && response.status < 400) {
+          return yield* new GitHubError({
+            reason: "unexpected_response",
+            status: response.status,
+            detail: `GitHub redirected (${response.status}) the request to ${what}: not followed, so the App's credentials stay with ${new URL(config.apiUrl).host}`
+          })
+        }
+        // GitHub's answers here are a few hundred bytes.
+        const text = yield* readBody(response, 1024 * 1024).pipe(Effect.orElseSucceed(() => ""))
+        const parsed = parseJson(text)
+        const body = parsed.ok ? parsed.value : undefined
         if (response.status >= 200 && response.status < 300) {
           return yield* Schema.decodeUnknown(schema)(body).pipe(
             Effect.mapError(() => new GitHubError({ reason: "unexpected_response", detail: `unexpected answer from GitHub to ${what}` }))
           )
         }
         const said = typeof body === "object" && body !== null && "message" in body
-          ? `: ${String(body.message).split(jwt).join("[redacted]").slice(0, 200)}`
+          ? `: ${scrub(String(body.message).split(jwt).join("[redacted]")).slice(0, 200)}`
           : ""
         return yield* new GitHubError({
           reason: response.status === 404 ? "not_found" : response.status === 401 ? "unauthorized" : response.status >= 500 ? "server_error" : "forbidden",
@@ -167,6 +180,7 @@ export const makeGitHubApp = (config: GitHubAppConfig) =>
         const expiresAt = Date.parse(issued.expires_at)
         const life = Number.isNaN(expiresAt) ? 0 : expiresAt - now
         const margin = Math.min(Duration.toMillis(REFRESH_MARGIN), life / 2)
+        registerTransientSecret(issued.token)
         const fresh = { token: Redacted.make(issued.token), expiresAt, refreshAt: now + life - margin, n: ++minted }
         tokens.set(installation, fresh)
         yield* Effect.logDebug(`GitHub App: new installation token for installation ${installation}, expires ${issued.expires_at}`)
