@@ -24,12 +24,27 @@ export type Verdict =
   | { readonly _tag: "Failing"; readonly items: ReadonlyArray<FailingItem> }
   | { readonly _tag: "Unknown"; readonly reason: UnknownReason; readonly detail: string }
 
+/**
+ * Everything a verdict keeps comes from GitHub and is cut here, where it is made: a check name
+ * or context to 200 characters, a link or a reason to 500. Nothing larger is kept or shown.
+ */
+export const NAME_LIMIT = 200
+export const DETAIL_LIMIT = 500
+export const cut = (text: string, limit: number): string => (text.length <= limit ? text : `${text.slice(0, limit - 1)}…`)
+
 export const passing: Verdict = { _tag: "Passing" }
 /** Nothing fails, but these are still running (or, for commit status, have not reported). */
 export const passingWith = (pending: ReadonlyArray<string>): Verdict =>
-  pending.length > 0 ? { _tag: "Passing", pending } : passing
-export const failing = (items: ReadonlyArray<FailingItem>): Verdict => ({ _tag: "Failing", items })
-export const unknown = (reason: UnknownReason, detail: string): Verdict => ({ _tag: "Unknown", reason, detail })
+  pending.length > 0 ? { _tag: "Passing", pending: pending.map((p) => cut(p, NAME_LIMIT)) } : passing
+export const failing = (items: ReadonlyArray<FailingItem>): Verdict => ({
+  _tag: "Failing",
+  items: items.map((i) => ({
+    name: cut(i.name, NAME_LIMIT),
+    conclusion: cut(i.conclusion, 40),
+    url: i.url === undefined ? undefined : cut(i.url, DETAIL_LIMIT)
+  }))
+})
+export const unknown = (reason: UnknownReason, detail: string): Verdict => ({ _tag: "Unknown", reason, detail: cut(detail, DETAIL_LIMIT) })
 
 /** The verdict of one source for one target. */
 export interface SourceVerdict {
