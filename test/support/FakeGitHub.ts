@@ -1,7 +1,7 @@
 import { createHash, randomBytes, verify } from "node:crypto"
 import { readFileSync } from "node:fs"
 import type http from "node:http"
-import { bodyText, headersOf, listen, readBody, send, takeFault } from "./http.ts"
+import { bodyText, faultBody, headersOf, listen, readBody, send, streamFault, takeFault } from "./http.ts"
 import type { Fault, Headers } from "./http.ts"
 import { answerGraphQL } from "./FakeGitHubGraphQL.ts"
 import type { FakeCommit, FieldError, GraphQLData, RateLimitState } from "./FakeGitHubGraphQL.ts"
@@ -451,7 +451,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     const page = url.searchParams.get("page")
     const target = `${owner}/${repo}@${ref}:${endpoint}`
     const fault = takeFault(faults, page ? [`${target}?page=${page}`, target] : [target])
-    if (fault) return fault.status === 0 ? undefined : reply(fault.status, fault.body, fault.headers)
+    if (fault) return fault.status === 0 ? undefined : fault.streamBytes !== undefined ? void streamFault(res, fault) : reply(fault.status, faultBody(fault, headers), fault.headers)
 
     const refused = refusal(headers, [owner])
     if (refused) return reply(refused[0], error(refused[0], refused[1]))
@@ -492,7 +492,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
     const page = url.searchParams.get("page")
     const key = `${kind}/${owner}/repos`
     const fault = takeFault(faults, page ? [`${key}?page=${page}`, key] : [key])
-    if (fault) return fault.status === 0 ? undefined : reply(fault.status, fault.body, fault.headers)
+    if (fault) return fault.status === 0 ? undefined : reply(fault.status, faultBody(fault, headers), fault.headers)
     const refused = refusal(headers, [owner])
     if (refused) return reply(refused[0], error(refused[0], refused[1]))
     const type = ownerType(owner)
@@ -571,7 +571,7 @@ export const startFakeGitHub = async (options: FakeGitHubOptions): Promise<FakeG
       "x-ratelimit-resource": "graphql"
     })
     const fault = takeFault(faults, ["graphql"])
-    if (fault) return fault.status === 0 ? undefined : reply(fault.status, fault.body, { ...graphqlHeaders(rate.limit - rate.used), ...fault.headers })
+    if (fault) return fault.status === 0 ? undefined : reply(fault.status, faultBody(fault, headers), { ...graphqlHeaders(rate.limit - rate.used), ...fault.headers })
     if (headers["authorization"] === undefined) {
       return reply(401, { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" })
     }

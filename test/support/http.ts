@@ -4,10 +4,51 @@ import https from "node:https"
 import type { AddressInfo } from "node:net"
 import { gunzipSync, inflateSync } from "node:zlib"
 
-/** A canned answer served instead of the normal one. `status: 0` hangs: no answer until close(). */
-export type Fault = { status: number; body?: string | object; headers?: Record<string, string>; times?: number }
-
 export type Headers = Record<string, string | undefined>
+
+/**
+ * A canned answer served instead of the normal one. `status: 0` hangs: no answer until close().
+ * Hostile ones: `body` computed from the request's headers (a server that echoes the
+ * Authorization header back), or `streamBytes` of a JSON body streamed in chunks with no
+ * `content-length` (a body larger than any client should hold).
+ */
+export type Fault = {
+  status: number
+  body?: string | object | ((request: Headers) => string | object)
+  headers?: Record<string, string>
+  times?: number
+  streamBytes?: number
+}
+
+/** The fault's body for this request. */
+export const faultBody = (fault: Fault, request: Headers): string | object | undefined =>
+  typeof fault.body === "function" ? fault.body(request) : fault.body
+
+/**
+ * Streams `fault.streamBytes` bytes — `{"total_count":1,"check_runs":[{"name":"xxxx…` — in 64 KB
+ * chunks (chunked encoding, no length), as fast as the client reads; stops when it hangs up.
+ * Gives the bytes written when done.
+ */
+export const streamFault = (res: http.ServerResponse, fault: Fault): Promise<number> => {
+  res.writeHead(fault.status, { "content-type": "application/json; charset=utf-8", ...fault.headers })
+  const head = Buffer.from(`{"total_count":1,"check_runs":[{"name":"`)
+  const filler = Buffer.alloc(64 * 1024, "x")
+  const total = fault.streamBytes ?? 0
+  let written = 0
+  return new Promise((resolve) => {
+    const pump = () => {
+      while (written < total && !res.destroyed) {
+        const chunk = written === 0 ? head : filler.subarray(0, Math.min(filler.length, total - written))
+        written += chunk.length
+        if (!res.write(chunk)) return void res.once("drain", pump)
+      }
+      if (!res.destroyed) res.end(`"}]}`)
+      resolve(written)
+    }
+    res.once("close", () => resolve(written))
+    pump()
+  })
+}
 
 export interface Listening {
   url: string
@@ -72,8 +113,10 @@ export const send = (res: http.ServerResponse, status: number, body: string | ob
 }
 
 /** Serves a fault; a `status: 0` fault leaves the request open until the server closes. */
-export const sendFault = (res: http.ServerResponse, fault: Fault, headers: Record<string, string> = {}): void => {
-  if (fault.status !== 0) send(res, fault.status, fault.body, { ...headers, ...fault.headers })
+export const sendFault = (res: http.ServerResponse, fault: Fault, headers: Record<string, string> = {}, request: Headers = {}): void => {
+  if (fault.status === 0) return
+  if (fault.streamBytes !== undefined) return void streamFault(res, fault)
+  send(res, fault.status, faultBody(fault, request), { ...headers, ...fault.headers })
 }
 
 /**
