@@ -153,9 +153,14 @@ export const apiUrlProblem = (url: string): string | undefined => {
   const authority = rest.split(/[/?#]/, 1)[0] ?? ""
   const credentials = `must not contain credentials (user:password@): give the token as GITHUB_TOKEN or the key as DD_API_KEY ${got}`
   if (authority.includes("@")) return credentials
-  if (authority.startsWith("[") && !authority.includes("]")) return `has an invalid host ${got}`
-  const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority)
-  const port = hostPort?.[2]
+  // `host[:port]`, or `[ipv6][:port]`.
+  const bracketed = /^(\[[^\]]*\])(.*)$/.exec(authority)
+  const host = bracketed ? bracketed[1]! : authority.split(":", 1)[0]!
+  const afterHost = authority.slice(host.length)
+  if ((authority.startsWith("[") && bracketed === null) || (afterHost !== "" && !afterHost.startsWith(":"))) {
+    return `has an invalid host ${got}`
+  }
+  const port = afterHost === "" ? undefined : afterHost.slice(1)
   if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
     // `user:pa/ss@host`: a password with a "/" ends the authority early; it is still a password.
     return rest.includes("@") ? credentials : `has a port outside 1 to 65535 ${got}`
@@ -169,7 +174,7 @@ export const apiUrlProblem = (url: string): string | undefined => {
     return `has an invalid host ${got}`
   }
   if (parsed.username !== "" || parsed.password !== "") return credentials
-  if (!/^(?:\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)$/i.test(parsed.hostname) || (hostPort?.[1] ?? "") === "") {
+  if (!/^(?:\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)$/i.test(parsed.hostname) || host === "") {
     return `has an invalid host ${got}`
   }
   return undefined

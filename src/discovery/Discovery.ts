@@ -70,20 +70,20 @@ export const listRepositories = (owner: string): Effect.Effect<ReadonlyArray<Lis
 /**
  * Why discovery does not trust a listed repository, or undefined: a listing is outside input,
  * so a repository of another owner (it would add targets there, with our token) or a name or
- * default branch that the configuration would refuse is dropped.
+ * default branch (when it is the ref watched) that the configuration would refuse is dropped.
  */
-export const distrust = (owner: string, r: ListedRepository): string | undefined => {
+export const distrust = (owner: string, r: ListedRepository, onDefaultBranch = true): string | undefined => {
   if (r.owner.login.toLowerCase() !== owner.toLowerCase()) return `its owner is ${quote(r.owner.login)}, not ${owner}`
   const name = nameProblem(r.name)
   if (name !== undefined) return `its name ${name}`
-  const branch = r.default_branch == null ? undefined : refProblem(r.default_branch)
+  const branch = !onDefaultBranch || r.default_branch == null ? undefined : refProblem(r.default_branch)
   if (branch !== undefined) return `its default branch ${branch}`
   return undefined
 }
 
-/** The repositories of `owner`'s listing that discovery trusts (`distrust`). */
-export const trustedRepositories = (owner: string, repos: ReadonlyArray<ListedRepository>): ReadonlyArray<ListedRepository> =>
-  repos.filter((r) => distrust(owner, r) === undefined)
+/** The repositories of a selector's listing that discovery trusts (`distrust`). */
+const trustedRepositories = (s: OwnerSelector, repos: ReadonlyArray<ListedRepository>): ReadonlyArray<ListedRepository> =>
+  repos.filter((r) => distrust(s.owner, r, s.ref === undefined) === undefined)
 
 /** `legacy-*` → a case-insensitive whole-name match. */
 const glob = (pattern: string): RegExp =>
@@ -104,7 +104,7 @@ export const selectRepositories = (s: OwnerSelector, repos: ReadonlyArray<Listed
 
 /** The targets a selector gives from an owner's listing, sorted by name; untrusted repositories never. */
 export const targetsOf = (s: OwnerSelector, repos: ReadonlyArray<ListedRepository>): ReadonlyArray<Target> =>
-  selectRepositories(s, trustedRepositories(s.owner, repos))
+  selectRepositories(s, trustedRepositories(s, repos))
     .flatMap((r): ReadonlyArray<Target> => {
       const ref = s.ref ?? r.default_branch ?? undefined
       return ref === undefined
@@ -144,14 +144,17 @@ export const discover = (
         { concurrency: 4 }
       )
     )
-    yield* Effect.forEach(listings, ([owner, listing]) => Either.isLeft(listing) ? Effect.void : warnDropped(owner, listing.right))
+    yield* Effect.forEach(listings, ([owner, listing]) =>
+      Either.isLeft(listing)
+        ? Effect.void
+        : warnDropped(owner, listing.right, selectors.some((s) => s.owner.toLowerCase() === owner && s.ref === undefined)))
     return selectors.map((s) => Either.map(listings.get(s.owner.toLowerCase())!, (repos) => targetsOf(s, repos)))
   })
 
 /** Says, once per listing, which repositories were dropped and why (the first few). */
-const warnDropped = (owner: string, repos: ReadonlyArray<ListedRepository>) => {
+const warnDropped = (owner: string, repos: ReadonlyArray<ListedRepository>, onDefaultBranch: boolean) => {
   const dropped = repos.flatMap((r) => {
-    const why = distrust(owner, r)
+    const why = distrust(owner, r, onDefaultBranch)
     return why === undefined ? [] : [`${quote(r.name)}: ${why}`]
   })
   if (dropped.length === 0) return Effect.void

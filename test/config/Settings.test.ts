@@ -10,7 +10,10 @@ import type { ConfigFile } from "../../src/config/ConfigFile.ts"
 import { decodeConfig } from "../../src/config/ConfigFile.ts"
 import type { Overrides } from "../../src/config/Settings.ts"
 import { ConfigError, loadSettings, toTargets } from "../../src/config/Settings.ts"
+import { parseSecret } from "../../src/config/SecretsManager.ts"
+import { scrub } from "../../src/domain/Scrub.ts"
 import { defaultFailOn } from "../../src/domain/Target.ts"
+import { keyPair } from "../app/support.ts"
 
 let root = ""
 beforeAll(() => {
@@ -367,6 +370,174 @@ describe("loadSettings: secrets", () => {
       )
       expect(error.message).not.toContain(githubSecret)
       expect(error.message).not.toContain(ddSecret)
+    }))
+})
+
+/** Raw control characters (C0, DEL, C1, U+2028/9): none may reach a terminal in a message. */
+const rawControl = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+
+describe("loadSettings: a secret with a control character is refused, naming where it came from", () => {
+  const secret = "ghp_NotToBeShown0123456789"
+  const bad = [
+    ["a line break", `${secret}\nx`],
+    ["a carriage return (a file with Windows line endings)", `${secret}\r`],
+    ["a tab", `${secret}\tx`],
+    ["a NUL", `${secret}\u0000x`],
+    ["U+2028", `${secret}\u2028x`],
+    ["U+2029", `${secret}\u2029x`],
+    ["U+0085 (C1)", `${secret}\u0085x`],
+    ["DEL", `${secret}\u007fx`],
+    ["ESC", `\u001b]0;${secret}`],
+    ["a leading space", ` ${secret}`],
+    ["a trailing space", `${secret} `]
+  ] as const
+
+  for (const name of ["GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN", "DD_API_KEY", "DATADOG_API_KEY"]) {
+    it.effect.each(bad)(`${name} with %s`, ([, value]) =>
+      Effect.gen(function*() {
+        const error = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml(), [name]: value })))
+        expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${name}: `))])
+        expect(error.message).not.toContain(secret)
+        expect(error.problems[0]).not.toMatch(rawControl)
+        expect(inspect(error, { depth: 10 })).not.toContain(secret)
+      }))
+  }
+
+  it.effect("with other problems, all are reported at once", () =>
+    Effect.gen(function*() {
+      const error = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml(), GITHUB_TOKEN: `${secret}\n`, DD_API_KEY: "k\rx", DD_SITE: "x" })))
+      expect(error.problems).toEqual([
+        expect.stringMatching(/^DD_SITE: /),
+        expect.stringMatching(/^GITHUB_TOKEN: contains a line break/),
+        expect.stringMatching(/^DD_API_KEY: contains a carriage return/)
+      ])
+    }))
+
+  it.effect("a token handed over by the caller (the Lambda's secret) is checked too", () =>
+    Effect.gen(function*() {
+      const error = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml() }, { githubToken: Redacted.make(`${secret}\u2028`) })))
+      expect(error.problems).toEqual([expect.stringMatching(/^the secret's github_token: contains a control character \(U\+2028\)/)])
+      expect(error.message).not.toContain(secret)
+    }))
+
+  it.effect("every secret read is registered with the scrubber, in any letter case", () =>
+    Effect.gen(function*() {
+      const token = "tok-registered-by-settings-41"
+      const key = "key-registered-by-settings-41"
+      yield* load({ CONFIG: yaml(), GITHUB_TOKEN: token, DD_API_KEY: key })
+      const out = scrub(`echo ${token} and ${key.toUpperCase()}`)
+      expect(out).not.toContain(token)
+      expect(out.toLowerCase()).not.toContain(key)
+      // A refused secret too: whatever prints it by mistake still scrubs it.
+      const refused = "tok-refused-but-registered-41\u2028x"
+      yield* Effect.flip(load({ CONFIG: yaml(), GITHUB_TOKEN: refused }))
+      expect(scrub(`x ${refused} x`)).toBe("x [redacted] x")
+    }))
+})
+
+describe("the GitHub App's private key: line breaks only", () => {
+  const { privateKey } = keyPair()
+  const config = JSON.stringify({ repos: [{ owner: "acme", repo: "api", ref: "main" }], github_app: { app_id: 1 } })
+
+  it.effect("with \\n or \\r\\n line breaks it is read", () =>
+    Effect.gen(function*() {
+      for (const pem of [privateKey, privateKey.replace(/\n/g, "\r\n")]) {
+        const settings = yield* load({ CONFIG: config, GITHUB_APP_PRIVATE_KEY: pem })
+        expect(Option.isSome(settings.github.app!.privateKey)).toBe(true)
+      }
+    }))
+
+  it.effect.each([["a NUL", "\u0000"], ["a carriage return", "\r"], ["U+2028", "\u2028"], ["a tab", "\t"]])("with %s it is refused, naming GITHUB_APP_PRIVATE_KEY", ([, c]) =>
+    Effect.gen(function*() {
+      const pem = privateKey.replace("\n", `\n${c}`)
+      const error = expectConfigError(yield* Effect.flip(load({ CONFIG: config, GITHUB_APP_PRIVATE_KEY: pem })))
+      expect(error.problems).toEqual([expect.stringMatching(/^GITHUB_APP_PRIVATE_KEY: contains /)])
+      expect(error.message).not.toContain(privateKey.split("\n")[1])
+    }))
+
+  it.effect("a key file with a NUL is refused, naming the file, not the key", () =>
+    Effect.gen(function*() {
+      const file = write(join(freshDir(), "app.pem"), privateKey.replace("\n", "\n\u0000"))
+      const error = expectConfigError(yield* Effect.flip(load({ CONFIG: config, GITHUB_APP_PRIVATE_KEY_PATH: file })))
+      expect(error.problems).toEqual([`GITHUB_APP_PRIVATE_KEY_PATH (${file}): contains a NUL: a secret must not, check how it was set (e.g. a file with Windows line endings)`])
+    }))
+
+  it.effect("the key is registered with the scrubber", () =>
+    Effect.gen(function*() {
+      yield* load({ CONFIG: config, GITHUB_APP_PRIVATE_KEY: privateKey })
+      expect(scrub(`echo ${privateKey.trim()}`)).not.toContain(privateKey.split("\n")[1])
+    }))
+})
+
+describe("parseSecret (AWS Secrets Manager): the same rules for the secret's keys", () => {
+  const token = "ghp_FromSecretsManager0123456789"
+  const key = "dd-key-from-secrets-manager-0123"
+
+  it.effect("good keys are read and registered with the scrubber", () =>
+    Effect.gen(function*() {
+      const credentials = yield* parseSecret("gcm", JSON.stringify({ github_token: token, datadog_api_key: key }))
+      expect(Redacted.value(credentials.githubToken!)).toBe(token)
+      expect(Redacted.value(credentials.datadogApiKey)).toBe(key)
+      expect(scrub(`${token} ${key.toUpperCase()}`)).toBe("[redacted] [redacted]")
+    }))
+
+  it.effect.each([
+    ["github_token", { github_token: `${token}\n`, datadog_api_key: key }],
+    ["github_token", { github_token: `${token}\r`, datadog_api_key: key }],
+    ["github_token", { github_token: ` ${token}`, datadog_api_key: key }],
+    ["datadog_api_key", { github_token: token, datadog_api_key: `${key}\u0000` }],
+    ["datadog_api_key", { github_token: token, datadog_api_key: `${key}\u2028` }],
+    ["github_app_private_key", { datadog_api_key: key, github_app_private_key: "-----BEGIN RSA PRIVATE KEY-----\nA\u0000A\n-----END RSA PRIVATE KEY-----\n" }]
+  ])("a %s with a control character or surrounding space is a SecretError naming the key, never the value", ([name, secret]) =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(parseSecret("gcm/creds", JSON.stringify(secret), { githubApp: true }))
+      expect(error._tag).toBe("SecretError")
+      expect(error.message).toMatch(new RegExp(`^cannot read secret "gcm/creds" from AWS Secrets Manager: the secret's ${name} `))
+      expect(error.message).not.toContain(token)
+      expect(error.message).not.toContain(key)
+      expect(error.message).not.toMatch(rawControl)
+    }))
+
+  it.effect("a PEM with \\r\\n line breaks and a trailing one is fine", () =>
+    Effect.gen(function*() {
+      const pem = "-----BEGIN RSA PRIVATE KEY-----\r\nAAAA\r\n-----END RSA PRIVATE KEY-----\r\n"
+      const credentials = yield* parseSecret("gcm", JSON.stringify({ datadog_api_key: key, github_app_private_key: pem }), { githubApp: true })
+      expect(Redacted.value(credentials.githubAppPrivateKey!)).toBe(pem.trim())
+    }))
+})
+
+describe("loadSettings: API URLs from flags and the environment", () => {
+  const password = "hunter2-pa55"
+  const urls = [
+    `http://user:${password}@ghe.example.com/api/v3`,
+    "https://ghe.example.com/api/v3?x=1",
+    "https://ghe.example.com/api/v3#x",
+    "ftp://ghe.example.com",
+    "http://127.0.0.1:99999",
+    "http://[::1"
+  ]
+
+  it.effect.each(urls)("%s is a ConfigError naming the variable or flag, without the password", (url) =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [string, Record<string, string>, Overrides]> = [
+        ["GITHUB_API_URL", { GITHUB_API_URL: url }, {}],
+        ["--github-api-url", {}, { githubApiUrl: url }],
+        ["DD_API_URL", { DD_API_URL: url }, {}],
+        ["--dd-api-url", {}, { ddApiUrl: url }]
+      ]
+      for (const [name, env, overrides] of cases) {
+        const error = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml(), ...env }, overrides)))
+        expect(error.problems).toEqual([expect.stringMatching(new RegExp(`^${name.replace(/-/g, "\\-")}: `))])
+        expect(error.message).not.toContain(password)
+      }
+    }))
+})
+
+describe("max_response_bytes", () => {
+  it.effect("default 8 MiB, else the file's", () =>
+    Effect.gen(function*() {
+      expect((yield* load({ CONFIG: yaml() })).maxResponseBytes).toBe(8 * 1024 * 1024)
+      expect((yield* load({ CONFIG: yaml("max_response_bytes: 2048\n") })).maxResponseBytes).toBe(2048)
     }))
 })
 

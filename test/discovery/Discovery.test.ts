@@ -5,12 +5,12 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Layer, TestClock } from "effect"
+import { ConfigProvider, Duration, Effect, Either, Layer, Logger, TestClock } from "effect"
 import { decodeConfig } from "../../src/config/ConfigFile.ts"
 import type { Overrides } from "../../src/config/Settings.ts"
 import { ConfigError, loadSettings } from "../../src/config/Settings.ts"
 import type { ListedRepository, OwnerSelector } from "../../src/discovery/Discovery.ts"
-import { listRepositories, mergeTargets, TargetList, targetsOf } from "../../src/discovery/Discovery.ts"
+import { distrust, listRepositories, mergeTargets, TargetList, targetsOf } from "../../src/discovery/Discovery.ts"
 import { inShard } from "../../src/domain/Shard.ts"
 import { defaultFailOn } from "../../src/domain/Target.ts"
 import type { RepositorySpec } from "../support/FakeGitHub.ts"
@@ -69,6 +69,32 @@ describe("targetsOf: which repositories a whole-owner entry keeps", () => {
     const merged = mergeTargets(named, [targetsOf(selector(), repos)])
     expect(merged.filter((t) => t.repo.toLowerCase() === "api")).toEqual(named)
     expect(merged).toHaveLength(4)
+  })
+})
+
+describe("a listing is outside input: repositories discovery does not trust are dropped", () => {
+  it("another owner's repository (case-insensitively), a bad name or a bad default branch", () => {
+    const repos = [
+      listed("api"),
+      listed("web", { owner: { login: "ACME" } }),
+      listed("secrets", { owner: { login: "evil" } }),
+      listed(".."),
+      listed("."),
+      listed("a/b"),
+      listed("x\ny"),
+      listed("sneaky", { default_branch: "../../../user" }),
+      listed("newline", { default_branch: "main\nx" })
+    ]
+    expect(targetsOf(selector(), repos).map((t) => `${t.owner}/${t.repo}@${t.ref}`)).toEqual(["acme/api@main", "ACME/web@main"])
+    // With a ref of the entry's own, the listed default branch does not matter.
+    expect(targetsOf(selector({ ref: "release" }), repos).map((t) => t.repo)).toEqual(["api", "newline", "sneaky", "web"])
+  })
+
+  it("says why, with the listed values escaped and cut", () => {
+    expect(distrust("acme", listed("secrets", { owner: { login: "evil" } }))).toBe(`its owner is "evil", not acme`)
+    expect(distrust("acme", listed(".."))).toBe(`its name must not be "." or ".." (got "..")`)
+    expect(distrust("acme", listed("x", { default_branch: `a\n${"b".repeat(1000)}` }))).toMatch(/^its default branch must be a git ref name .*\(got "a\\nb+"… \(1002 characters\)\)$/)
+    expect(distrust("Acme", listed("api", { owner: { login: "aCME" } }))).toBeUndefined()
   })
 })
 
@@ -153,6 +179,45 @@ describe("settings with repo: \"*\"", () => {
         "repos[0]: could not list the repositories of nobody: no organization or user nobody on GitHub (or the token cannot see it)",
         "repos[1]: acme has no repository to watch (topics rust; archived left out; forks left out)"
       ])
+    }))
+
+  it.scoped("a listing that names another owner's repository: dropped, with a warning, and nothing is asked of it", () =>
+    Effect.gen(function*() {
+      const repository = (owner: string, name: string, over: Record<string, unknown> = {}) => ({
+        name,
+        owner: { login: owner },
+        default_branch: "main",
+        archived: false,
+        disabled: false,
+        fork: false,
+        topics: [],
+        ...over
+      })
+      const gh = yield* fakeGitHub({
+        repos: {},
+        repositories: { "acme/api": {} },
+        faults: {
+          "orgs/acme/repos": {
+            status: 200,
+            body: [
+              repository("acme", "api"),
+              repository("evil", "secrets"),
+              repository("acme", ".."),
+              repository("acme", "web", { default_branch: "../../../orgs/evil" })
+            ]
+          }
+        }
+      })
+      const logs: Array<string> = []
+      const capture = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => logs.push(String(message))))
+      const settings = yield* load({ CONFIG: JSON.stringify({ repos: [{ owner: "acme", repo: "*" }] }), GITHUB_API_URL: gh.url, GITHUB_TOKEN: TOKEN }).pipe(
+        Effect.provide(capture)
+      )
+      expect(settings.targets.map((t) => `${t.owner}/${t.repo}@${t.ref}`)).toEqual(["acme/api@main"])
+      expect(logs).toEqual([
+        `discovery: 3 repositories listed for acme dropped: "secrets": its owner is "evil", not acme; "..": its name must not be "." or ".." (got ".."); "web": its default branch must be a git ref name or a commit SHA: it contains ".." (got "../../../orgs/evil")`
+      ])
+      expect(gh.requests.map((r) => r.path)).toEqual(["/orgs/acme/repos"])
     }))
 
   it.effect("no GitHub is asked when no entry is a whole owner", () =>
