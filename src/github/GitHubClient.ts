@@ -648,7 +648,12 @@ export class GitHubClient extends Context.Tag("github-ci-monitor/GitHubClient")<
  */
 export const makeGitHubClient = (
   auth: GitHubAuth,
-  options: { readonly concurrency: number; readonly userAgent: string; readonly cacheEntries?: number | undefined }
+  options: {
+    readonly concurrency: number
+    readonly userAgent: string
+    readonly cacheEntries?: number | undefined
+    readonly maxResponseBytes?: number | undefined
+  }
 ) =>
   Effect.flatMap(makeTokenProvider(auth, options.userAgent), (tokens) =>
     make.pipe(

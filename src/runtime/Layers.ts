@@ -45,7 +45,8 @@ export const makeSources = (s: Settings, options: SourcesOptions = {}) =>
     const github = yield* makeGitHubClient(s.github, {
       concurrency: s.concurrency,
       userAgent,
-      cacheEntries: options.keepAnswers === false ? 0 : undefined
+      cacheEntries: options.keepAnswers === false ? 0 : undefined,
+      maxResponseBytes: s.maxResponseBytes
     })
     const sources = yield* (s.api === "graphql"
       ? makeGraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE })
