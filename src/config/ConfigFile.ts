@@ -66,7 +66,10 @@ const nameControl = (c: string): string => {
 export const secretProblem = (value: string, kind: "token" | "pem"): string | undefined => {
   const text = kind === "pem" ? value.replace(/\r\n/g, "\n") : value
   const control = (kind === "pem" ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/ : /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/).exec(text)
-  if (control) return `contains ${nameControl(control[0])}: a secret must not, check how it was set (e.g. a file with Windows line endings)`
+  if (control) {
+    const hint = control[0] === "\r" ? "was it read from a file with Windows line endings?" : "check how it was set"
+    return `contains ${nameControl(control[0])}, which no ${kind === "pem" ? "key" : "token or key"} has: ${hint}`
+  }
   if (kind === "pem") return undefined
   if (value !== value.trim()) return "has leading or trailing spaces: remove them"
   if (!/^[\x21-\x7e]*$/.test(value)) return "contains a space or a character outside printable ASCII, which no token or API key has"
