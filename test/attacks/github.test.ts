@@ -6,11 +6,13 @@
  * no output carries the token.
  */
 import { execFileSync } from "node:child_process"
+import { generateKeyPairSync } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import type { ServiceCheck } from "../support/FakeDatadog.ts"
 import type { RefSpec } from "../support/FakeGitHub.ts"
+import { headersOf, listen } from "../support/http.ts"
 import { root, runProcess, startProcess } from "../e2e/support.ts"
 import { cli, config, delivered, env, green, KEY, red, repo, TOKEN, useServers } from "../faults/support.ts"
 
@@ -245,5 +247,43 @@ describe("a hostile GitHub, through the bundled Lambda handler", () => {
     const checks = delivered(dd.checks, trio)
     expect(checks.statuses).toEqual({ "acme/green@main": 0, "acme/red@main": 1, "acme/hostile@main": 3 })
     expectNoToken([...allText(dd.checks), result.stdout, result.stderr])
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// One redirect policy for every request: the App's token requests follow none either.
+
+describe("redirects, for every kind of request", () => {
+  it("a GitHub App whose token endpoint redirects to another host: not followed, the JWT never goes there, status 3 saying why", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" }
+    })
+    const elsewhere: Array<Record<string, string | undefined>> = []
+    const sink = await listen((req, res) => {
+      elsewhere.push(headersOf(req))
+      res.writeHead(201, { "content-type": "application/json" })
+      res.end(JSON.stringify({ token: "ghs_stolen", expires_at: new Date(Date.now() + 3600_000).toISOString() }))
+    })
+    // Every request is sent on to `sink`, path and all, as a hostile or broken proxy might.
+    const front = await listen((req, res) => {
+      res.writeHead(307, { location: `${sink.url}${req.url ?? "/"}` })
+      res.end()
+    })
+    const dd = await datadog()
+    try {
+      const result = await cli(
+        ["run", "--once", "--config", config({ repos: trio, github_app: { app_id: 1, installation_id: 7 } })],
+        { env: { GITHUB_APP_PRIVATE_KEY: privateKey, GITHUB_API_URL: front.url, DD_API_KEY: KEY, DD_API_URL: dd.url } }
+      )
+      expect(result.code, result.stderr).toBe(0)
+      const checks = delivered(dd.checks, trio)
+      expect(Object.values(checks.statuses)).toEqual([3, 3, 3])
+      expect(checks.at("acme/green@main").message).toContain("GitHub redirected (307)")
+      expect(elsewhere).toEqual([])
+    } finally {
+      await Promise.all([sink.close(), front.close()])
+    }
   })
 })
