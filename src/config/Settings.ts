@@ -24,6 +24,7 @@ import {
   boundProblem,
   DatadogSite,
   DEFAULT_MAX_RESPONSE_BYTES,
+  escapeControls,
   parseConfig,
   privateKeyPlaces,
   quote,
@@ -37,8 +38,9 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
   readonly source: string
   readonly problems: Problems
 }> {
+  /** One escaped, bounded line per problem, whoever built them: values in problems come from outside. */
   override get message(): string {
-    return `invalid configuration (${this.source}):\n${this.problems.map((p) => `  ${p}`).join("\n")}`
+    return `invalid configuration (${escapeControls(this.source)}):\n${this.problems.map((p) => `  ${boundProblem(p)}`).join("\n")}`
   }
 }
 
