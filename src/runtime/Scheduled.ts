@@ -6,13 +6,14 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import { Data, Effect } from "effect"
+import { Data, Effect, Logger } from "effect"
 import type { Overrides } from "../config/Settings.ts"
 import { ConfigError, loadSettings } from "../config/Settings.ts"
 import { scrub } from "../domain/Scrub.ts"
 import type { CycleResult } from "../monitor.ts"
 import { runCycle } from "../monitor.ts"
 import { chooseSink, cycleLayer, cycleOptions } from "./Layers.ts"
+import { parseLogLevel, StderrLogger } from "./Log.ts"
 
 export class UndeliveredChecks extends Data.TaggedError("UndeliveredChecks")<{ readonly count: number; readonly reasons: string }> {
   override get message(): string {
@@ -31,7 +32,8 @@ export const scheduledCycle = (
     )
     const choice = chooseSink(settings, false)
     const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
-      Effect.provide(cycleLayer(settings, choice, "json", { keepAnswers: false }))
+      Effect.provide(cycleLayer(settings, choice, "json", { keepAnswers: false })),
+      Logger.withMinimumLogLevel(parseLogLevel(settings.file.log_level))
     )
     yield* Effect.logInfo(scrub(
       `checked ${result.results.length} targets: ${result.counts.ok} OK, ${result.counts.failing} failing, ${result.counts.unknown} unknown; delivered ${result.delivery.delivered} checks to ${result.delivery.destination}`
@@ -44,4 +46,7 @@ export const scheduledCycle = (
       })
     }
     return result
-  })
+  }).pipe(
+    // The CLI's logger: each line scrubbed, controls shown as escapes.
+    Effect.provide(StderrLogger(parseLogLevel(undefined)))
+  )

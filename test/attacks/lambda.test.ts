@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
+import type { FakeDatadogOptions } from "../support/FakeDatadog.ts"
 import type { RefSpec } from "../support/FakeGitHub.ts"
 import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import { serversOfThisFile } from "../support/servers.ts"
@@ -92,7 +93,7 @@ const invoke = async (events: ReadonlyArray<object>, urls: { github: string; dat
   return { ...r, outcomes }
 }
 
-const fakes = async (datadogFaults?: Parameters<typeof datadog>[0]["faults"]) => {
+const fakes = async (datadogFaults?: FakeDatadogOptions["faults"]) => {
   const gh = await github({ token: TOKEN, repos })
   const dd = await datadog({ apiKey: KEY, ...(datadogFaults ? { faults: datadogFaults } : {}) })
   const sm = await track(startFakeSecretsManager({ [SECRET_ID]: JSON.stringify({ github_token: TOKEN, datadog_api_key: KEY }) }))
