@@ -13,6 +13,8 @@ import { listen } from "../support/http.ts"
 import { serversOfThisFile } from "../support/servers.ts"
 import { runCli, startCli, waitFor, writeConfig } from "../e2e/support.ts"
 import type { CliResult } from "../e2e/support.ts"
+import { registerSecret } from "../../src/domain/Scrub.ts"
+import { formatJsonLines, formatTable, jsonSafe, printable, table, visible, visibleLines } from "../../src/sinks/Stdout.ts"
 
 const TOKEN = "ghp_AttackT0kenNeverPrinted0123456789abcd"
 const KEY = "attackddkeyneverprinted0123456789abcdef"
@@ -59,6 +61,46 @@ const expectClean = (r: CliResult) => {
     expect(text, `a raw control character on ${name}`).not.toMatch(RAW_CONTROL)
   }
 }
+
+describe("the printing helpers, for every control character", () => {
+  const specials = [0x7f, 0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]
+  const all = [...Array.from({ length: 0xa0 }, (_, c) => c), ...specials].map((c) => String.fromCharCode(c))
+
+  it("visible shows each as an escape; a table row stays one line; visibleLines keeps only LF", () => {
+    for (const ch of all) {
+      const shown = visible(`a${ch}b`)
+      if (ch >= " " && ch < "\u007f") expect(shown).toBe(`a${ch}b`)
+      else {
+        expect(shown, `U+${ch.charCodeAt(0).toString(16)}`).not.toMatch(RAW_CONTROL)
+        expect(shown).toMatch(/^a\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])b$/)
+      }
+    }
+    expect(visible("\u001b[2J\r\n\t\u0000\u009b\u2028\u202e")).toBe(String.raw`\x1b[2J\r\n\t\x00\x9b\u2028\u202e`)
+    expect(table([["A", "B"], ...all.map((ch) => [`x${ch}y`, `m${ch}n`])]).split("\n")).toHaveLength(all.length + 1)
+    expect(visibleLines("one\ntwo\u001b[0m\r")).toBe(String.raw`one` + "\n" + String.raw`two\x1b[0m\r`)
+  })
+
+  it("formatTable and formatJsonLines: one line per check, nothing raw, the JSON the same text once parsed", () => {
+    const message = all.join("")
+    const checks = [{ check: "ci.ok", host_name: "h", status: 1 as const, tags: ["owner:acme", "repo:x", "ref:main"], message, timestamp: 1 }]
+    expect(formatTable(checks).split("\n")).toHaveLength(2)
+    expect(formatTable(checks)).not.toMatch(RAW_CONTROL)
+    const json = formatJsonLines(checks)
+    expect(json.split("\n")).toHaveLength(1)
+    expect(json).not.toMatch(RAW_CONTROL)
+    expect((JSON.parse(json) as { message: string }).message).toBe(message)
+    expect(JSON.parse(jsonSafe(JSON.stringify(message)))).toBe(message)
+  })
+
+  it("printable scrubs a registered secret in any case, and credential-looking values", () => {
+    registerSecret("HelperSecretValue123456")
+    const out = printable(`a helpersecretvalue123456 b HELPERSECRETVALUE123456 c Bearer abcdefgh12345678 ghp_${"z".repeat(36)}\n`)
+    expect(out.toLowerCase()).not.toContain("helpersecretvalue123456")
+    expect(out).not.toContain("abcdefgh12345678")
+    expect(out).not.toContain("zzzzzzzz")
+    expect(out.endsWith("\\n")).toBe(true)
+  })
+})
 
 describe.concurrent("terminal injection: check names with control characters", () => {
   it("the table has one line per target, shows the controls as escapes, and prints no secret", async () => {
