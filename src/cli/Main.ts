@@ -101,7 +101,7 @@ const schedule = Options.text("schedule").pipe(
   Options.optional
 )
 const deadline = Options.text("deadline").pipe(
-  Options.withDescription("Longest a cycle may ask GitHub, e.g. 2m; then unanswered targets get status 3 and every check is still sent"),
+  Options.withDescription("Longest a cycle may take to judge its targets (listing whole owners included), e.g. 2m; then unanswered targets get status 3 and every check is still sent"),
   Options.optional
 )
 

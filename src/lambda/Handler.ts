@@ -181,11 +181,13 @@ export const makeHandler = (
     Effect.flatMap(CurrentSettings, (settings) =>
       Effect.gen(function*() {
         const remaining = context.getRemainingTimeInMillis()
+        const startedAt = Date.now()
         // Delivery, too, ends before the invocation does, so a Datadog that hangs is reported.
-        const deliverBy = Date.now() + remaining - 500
-        // Whole owners are listed again, while warm, once their discovery interval has passed.
+        const deliverBy = startedAt + remaining - 500
+        // Whole owners are listed again, while warm, once their discovery interval has passed;
+        // that time counts against the cycle's deadline.
         const targets = yield* Effect.flatMap(TargetList, (list) => list.current)
-        const result = yield* runCycle(targets, { ...cycleOptions(settings), deadline: deadlineFor(remaining) }).pipe(
+        const result = yield* runCycle(targets, { ...cycleOptions(settings), deadline: deadlineFor(remaining), startedAt }).pipe(
           Effect.locally(deliveryDeadline, deliverBy)
         )
         const undelivered = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
