@@ -7,6 +7,7 @@ import * as YAML from "js-yaml"
 import { parseShard } from "../domain/Shard.ts"
 import { conclusions } from "../domain/Target.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../http/Policy.ts"
 
 // --- values in messages ------------------------------------------------------------------------
 
@@ -285,8 +286,13 @@ const LogLevel = Schema.Literal("trace", "debug", "info", "warn", "warning", "er
 export const privateKeyPlaces =
   "GITHUB_APP_PRIVATE_KEY (the PEM text), a file named by github_app.private_key_path or GITHUB_APP_PRIVATE_KEY_PATH, or github_app_private_key in the secret_id secret"
 
+const pointsPerMinute = (byDefault: number) =>
+  Schema.Int.pipe(Schema.between(1, 1_000_000)).annotations({
+    message: () => ({ message: `must be a whole number of points a minute, from 1 to 1000000 (default ${byDefault})`, override: true })
+  })
+
 /** Default and least `max_response_bytes`: a GitHub response body is read up to this many bytes. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+export { DEFAULT_MAX_RESPONSE_BYTES }
 export const MIN_MAX_RESPONSE_BYTES = 1024
 
 const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({
@@ -374,7 +380,10 @@ export const ConfigFile = Schema.Struct({
         override: true
       })
     })
-  )
+  ),
+  // GitHub's secondary limits per credential; a GitHub Enterprise Server may set its own.
+  rest_points_per_minute: opt(pointsPerMinute(900)),
+  graphql_points_per_minute: opt(pointsPerMinute(2000))
 })
 export type ConfigFile = typeof ConfigFile.Type
 

@@ -15,7 +15,7 @@ import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
 import { registerSecret } from "../domain/Scrub.ts"
 import { nodeCrypto } from "../github/AppAuth.ts"
-import { GitHubClient, makeGitHubClient } from "../github/GitHubClient.ts"
+import { DEFAULT_GRAPHQL_POINTS_PER_MINUTE, DEFAULT_REST_POINTS_PER_MINUTE, GitHubClient, makeGitHubClient } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
 import { userAgent } from "../version.ts"
 import type { ConfigFile, Problems } from "./ConfigFile.ts"
@@ -94,6 +94,9 @@ export interface Settings {
   readonly hostName: string
   readonly failingStatus: 1 | 2
   readonly concurrency: number
+  /** GitHub's secondary limits per credential (`rest_points_per_minute`, `graphql_points_per_minute`). */
+  readonly restPointsPerMinute?: number | undefined
+  readonly graphqlPointsPerMinute?: number | undefined
   /** A GitHub response body larger than this many bytes is dropped (`max_response_bytes`). */
   readonly maxResponseBytes: number
   readonly globalTags: ReadonlyArray<string>
@@ -431,6 +434,8 @@ export const loadSettings = (overrides: Overrides = {}) =>
       failingStatus: file.failing_status ?? defaults.failingStatus,
       concurrency: overrides.concurrency ?? file.concurrency ?? defaults.concurrency,
       maxResponseBytes: file.max_response_bytes ?? defaults.maxResponseBytes,
+      restPointsPerMinute: file.rest_points_per_minute ?? DEFAULT_REST_POINTS_PER_MINUTE,
+      graphqlPointsPerMinute: file.graphql_points_per_minute ?? DEFAULT_GRAPHQL_POINTS_PER_MINUTE,
       globalTags: mergeTags(tagList(file.tags)),
       github,
       datadog

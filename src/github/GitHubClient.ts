@@ -11,6 +11,8 @@ import { Clock, Context, Duration, Effect, FiberRef, identity, Layer, Option, Pa
 import type { Credential, GitHubAuth } from "./AppAuth.ts"
 import { makeTokenProvider, staticTokens, TokenProvider } from "./AppAuth.ts"
 import { GitHubError } from "./GitHubError.ts"
+import type { Pacer } from "./Pacer.ts"
+import { makePacer } from "./Pacer.ts"
 import { scrub } from "../domain/Scrub.ts"
 import { DEFAULT_MAX_RESPONSE_BYTES, followNoRedirects, formatBytes, maxResponseBytes, parseJson, readBody, redirectLocation, transportCause } from "../http/Policy.ts"
 
@@ -25,6 +27,10 @@ export interface GitHubConfigShape {
   readonly userAgent: string
   /** Responses kept with their ETag for conditional requests (default 10,000). */
   readonly cacheEntries?: number | undefined
+  /** GitHub's secondary limit per credential: REST points (a GET is 1) in any 60 s (default 900). */
+  readonly restPointsPerMinute?: number | undefined
+  /** The same for GraphQL (a query is 1 point; default 2,000). */
+  readonly graphqlPointsPerMinute?: number | undefined
   /** The most bytes of one answer read; a larger one is dropped as it streams (default 8 MB). */
   readonly maxResponseBytes?: number | undefined
 }
@@ -72,17 +78,25 @@ const classify = (
   const remaining = response.headers["x-ratelimit-remaining"]
   const retryAfter = Number(response.headers["retry-after"])
   const reset = Number(response.headers["x-ratelimit-reset"])
-  if ((status === 403 || status === 429) && (remaining === "0" || !Number.isNaN(retryAfter))) {
+  // GitHub's secondary limit: a 403/429 with `retry-after`, or saying so, with quota left.
+  const secondary = (status === 403 || status === 429) && remaining !== "0" &&
+    (!Number.isNaN(retryAfter) || /secondary rate limit|abuse detection/i.test(message ?? ""))
+  if ((status === 403 || status === 429) && (remaining === "0" || secondary)) {
     const resetAt = !Number.isNaN(retryAfter)
       ? validDate(now + retryAfter * 1000)
-      : !Number.isNaN(reset) && reset > 0
+      : !secondary && !Number.isNaN(reset) && reset > 0
       ? validDate(reset * 1000)
+      // Without `retry-after`, GitHub asks to wait at least a minute.
+      : secondary
+      ? validDate(now + 60_000)
       : undefined
+    const what = secondary ? "secondary rate limit" : "rate limited"
     return new GitHubError({
       reason: "rate_limited",
       status,
       resetAt,
-      detail: resetAt ? `rate limited until ${clock(resetAt)} UTC` : `rate limited (${status}${quoted})`
+      secondary,
+      detail: resetAt ? `rate limited until ${clock(resetAt)} UTC${secondary ? " (GitHub's secondary limit)" : ""}` : `${what} (${status}${quoted})`
     })
   }
   switch (status) {
@@ -169,6 +183,8 @@ export interface GitHubStats {
   readonly graphqlCost?: number | undefined
   /** The GraphQL points left, as GitHub last reported them (`rateLimit { remaining }`). */
   readonly graphqlRemaining?: number | undefined
+  /** Time requests waited for their turn under the secondary limit (ms, summed). */
+  readonly pacedMillis?: number | undefined
 }
 
 /** One entry of a GraphQL answer's `errors`: `path` names the field that failed (its alias first). */
@@ -231,6 +247,10 @@ const graphqlFailure = (errors: ReadonlyArray<GraphQLError>, resetAt: Date | und
  * limit is waited out only if the wait ends before it.
  */
 export const cycleDeadline = FiberRef.unsafeMake<number | undefined>(undefined)
+
+/** GitHub's documented secondary limits (points a minute, per credential). */
+export const DEFAULT_REST_POINTS_PER_MINUTE = 900
+export const DEFAULT_GRAPHQL_POINTS_PER_MINUTE = 2_000
 
 /** Below this many requests left, requests are spaced out until the reset. */
 const LOW_QUOTA = 50
@@ -316,6 +336,40 @@ const make = Effect.gen(function*() {
     }
     return ref
   }
+  /** Secondary-limit pacers, per credential's quota and API. */
+  const pacers = new Map<string, Pacer>()
+  const pacerOf = (api: "rest" | "graphql", credential: Option.Option<Credential>) =>
+    Effect.suspend(() => {
+      const key = `${api} ${Option.match(credential, { onNone: () => "anonymous", onSome: (c) => c.quota })}`
+      const known = pacers.get(key)
+      if (known !== undefined) return Effect.succeed(known)
+      const perMinute = api === "rest"
+        ? config.restPointsPerMinute ?? DEFAULT_REST_POINTS_PER_MINUTE
+        : config.graphqlPointsPerMinute ?? DEFAULT_GRAPHQL_POINTS_PER_MINUTE
+      return Effect.tap(makePacer(perMinute), (p) => Effect.sync(() => pacers.set(key, p)))
+    })
+  /** Waits for the request's turn within the per-minute budget, or fails when it would come after the deadline. */
+  const paced = (api: "rest" | "graphql", credential: Option.Option<Credential>) =>
+    Effect.gen(function*() {
+      const pacer = yield* pacerOf(api, credential)
+      const by = yield* FiberRef.get(cycleDeadline)
+      const waited = yield* pacer.take(by).pipe(
+        Effect.catchAll(({ waitMillis }) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.fail(
+              new GitHubError({
+                reason: "rate_limited",
+                resetAt: new Date(now + waitMillis),
+                detail: `not asked: GitHub's secondary limit of ${pacer.perMinute} ${api === "rest" ? "REST" : "GraphQL"} points a minute ` +
+                  `leaves no turn before the cycle's deadline (next in ${Math.ceil(waitMillis / 1000)} s)`
+              })
+            ))
+        )
+      )
+      if (waited > 0) yield* Ref.update(stats, (s) => ({ ...s, pacedMillis: (s.pacedMillis ?? 0) + waited }))
+      return pacer
+    })
+
   /** GraphQL has its own budget of points, apart from the REST requests. */
   const graphqlLimit = yield* Ref.make<{ remaining: number; resetAt: number } | undefined>(undefined)
   const client = (yield* HttpClient.HttpClient).pipe(
@@ -471,6 +525,7 @@ const make = Effect.gen(function*() {
       const credential = yield* tokens.credentialFor(owner)
       const limit = limitOf(credential)
       yield* quotaOf(limit)
+      const pacer = yield* paced("rest", credential)
       const cacheKey = `${Option.match(credential, { onNone: () => "anonymous", onSome: (c) => c.key })} ${url}`
       const cached = etags.get(cacheKey)
       const request = HttpClientRequest.get(url).pipe(
@@ -490,11 +545,11 @@ const make = Effect.gen(function*() {
       if (response.status < 200 || response.status >= 300) {
         const now = yield* Clock.currentTimeMillis
         yield* noteRejected(credential, response.status)
-        return yield* Effect.fail(
-          refused === undefined
-            ? classify(response, json, now, scrubber(credential))
-            : new GitHubError({ reason: "unexpected_response", status: response.status, detail: refused })
-        )
+        const error = refused === undefined
+          ? classify(response, json, now, scrubber(credential))
+          : new GitHubError({ reason: "unexpected_response", status: response.status, detail: refused })
+        if (error.secondary && error.resetAt !== undefined) yield* pacer.pause(error.resetAt.getTime())
+        return yield* Effect.fail(error)
       }
       if (typeof json === "symbol" || json === undefined) {
         return yield* new GitHubError({
@@ -581,6 +636,7 @@ const make = Effect.gen(function*() {
         return yield* new GitHubError({ reason: "unauthorized", detail: "GitHub's GraphQL API needs a token: set GITHUB_TOKEN, or use api: rest" })
       }
       yield* quotaOf(graphqlLimit)
+      const pacer = yield* paced("graphql", credential)
       const request = HttpClientRequest.post(graphqlUrl).pipe(
         HttpClientRequest.bodyUnsafeJson({ query, variables }),
         (r) => authorized(r, credential)
@@ -596,7 +652,9 @@ const make = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       if (response.status < 200 || response.status >= 300) {
         yield* noteRejected(credential, response.status)
-        return yield* Effect.fail(classify(response, typeof json === "symbol" ? undefined : json, now, scrubber(credential)))
+        const error = classify(response, typeof json === "symbol" ? undefined : json, now, scrubber(credential))
+        if (error.secondary && error.resetAt !== undefined) yield* pacer.pause(error.resetAt.getTime())
+        return yield* Effect.fail(error)
       }
       if (typeof json === "symbol" || json === undefined) {
         return yield* new GitHubError({ reason: "unexpected_response", status: response.status, detail: `unexpected response from /graphql: ${parsed.ok ? "the body is empty" : parsed.why}` })
@@ -653,6 +711,8 @@ export const makeGitHubClient = (
     readonly userAgent: string
     readonly cacheEntries?: number | undefined
     readonly maxResponseBytes?: number | undefined
+    readonly restPointsPerMinute?: number | undefined
+    readonly graphqlPointsPerMinute?: number | undefined
   }
 ) =>
   Effect.flatMap(makeTokenProvider(auth, options.userAgent), (tokens) =>

@@ -12,6 +12,8 @@ export class GitHubError extends Data.TaggedError("GitHubError")<{
   readonly status?: number | undefined
   /** For rate limits: when GitHub will answer again. */
   readonly resetAt?: Date | undefined
+  /** GitHub's secondary (per-minute) limit, which pauses the whole credential, not the quota. */
+  readonly secondary?: boolean | undefined
 }> {
   override get message(): string {
     return this.detail

@@ -46,7 +46,9 @@ export const makeSources = (s: Settings, options: SourcesOptions = {}) =>
       concurrency: s.concurrency,
       userAgent,
       cacheEntries: options.keepAnswers === false ? 0 : undefined,
-      maxResponseBytes: s.maxResponseBytes
+      maxResponseBytes: s.maxResponseBytes,
+      restPointsPerMinute: s.restPointsPerMinute,
+      graphqlPointsPerMinute: s.graphqlPointsPerMinute
     })
     const sources = yield* (s.api === "graphql"
       ? makeGraphQLSources({ batchSize: s.graphqlBatchSize ?? DEFAULT_BATCH_SIZE })

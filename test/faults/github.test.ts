@@ -381,7 +381,7 @@ describe("GitHubClient faults under the TestClock", () => {
       })
       const client = yield* clientAt(gh.url)
       const error = yield* client.get(statusPath, CombinedStatus).pipe(Effect.locally(cycleDeadline, 20_000), Effect.flip)
-      expect(error).toMatchObject({ reason: "rate_limited", detail: "rate limited until 00:00:30 UTC" })
+      expect(error).toMatchObject({ reason: "rate_limited", detail: "rate limited until 00:00:30 UTC (GitHub's secondary limit)" })
       expect(yield* TestClock.sleeps()).not.toContain(30_000)
       expect(gh.requests).toHaveLength(1)
     }))

@@ -238,7 +238,7 @@ describe("GitHubClient error classification", () => {
       expect(error.reason).toBe("rate_limited")
       expect(error.status).toBe(429)
       expect(error.resetAt?.getTime()).toBe(60_000)
-      expect(error.detail).toBe("rate limited until 00:01:00 UTC")
+      expect(error.detail).toBe("rate limited until 00:01:00 UTC (GitHub's secondary limit)")
       expect(gh.requests).toHaveLength(1)
     }))
 

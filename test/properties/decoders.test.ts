@@ -8,7 +8,7 @@ import { Arbitrary, Cause, Effect, Either, Exit, Fiber, Option, Schema, TestCloc
 import fc from "fast-check"
 import * as YAML from "js-yaml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { datadogSites, decodeConfig, parseConfig } from "../../src/config/ConfigFile.ts"
+import { datadogSites, decodeConfig, parseConfig, refProblem } from "../../src/config/ConfigFile.ts"
 import { conclusions } from "../../src/domain/Target.ts"
 import { GitHubClient, nextLink } from "../../src/github/GitHubClient.ts"
 import { GitHubError } from "../../src/github/GitHubError.ts"
@@ -37,7 +37,8 @@ const expectProblems = (result: Either.Either<unknown, ReadonlyArray<string>>) =
 }
 
 const name = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,11}$/)
-const ref = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,15}$/)
+// Refs as git allows them (no `..`, no trailing `.` or `/`, …): the generator draws, the rule filters.
+const ref = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,15}$/).filter((r) => refProblem(r) === undefined)
 const tags = fc.dictionary(fc.stringMatching(/^[a-z][a-z_]{0,7}$/), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 })
 const failOn = fc.subarray([...conclusions])
 /** Sources as written: none named (all three on), or at least one set to true. */
