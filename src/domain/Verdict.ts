@@ -1,3 +1,4 @@
+import { scrub } from "./Scrub.ts"
 import type { SourceId } from "./Target.ts"
 
 /** One item that makes a source fail: a status context, a check run or a check suite. */
@@ -32,19 +33,22 @@ export const NAME_LIMIT = 200
 export const DETAIL_LIMIT = 500
 export const cut = (text: string, limit: number): string => (text.length <= limit ? text : `${text.slice(0, limit - 1)}…`)
 
+/** Scrubbed before it is cut: a secret across the cut would otherwise leave its first part. */
+const kept = (text: string, limit: number): string => cut(scrub(text), limit)
+
 export const passing: Verdict = { _tag: "Passing" }
 /** Nothing fails, but these are still running (or, for commit status, have not reported). */
 export const passingWith = (pending: ReadonlyArray<string>): Verdict =>
-  pending.length > 0 ? { _tag: "Passing", pending: pending.map((p) => cut(p, NAME_LIMIT)) } : passing
+  pending.length > 0 ? { _tag: "Passing", pending: pending.map((p) => kept(p, NAME_LIMIT)) } : passing
 export const failing = (items: ReadonlyArray<FailingItem>): Verdict => ({
   _tag: "Failing",
   items: items.map((i) => ({
-    name: cut(i.name, NAME_LIMIT),
-    conclusion: cut(i.conclusion, 40),
-    url: i.url === undefined ? undefined : cut(i.url, DETAIL_LIMIT)
+    name: kept(i.name, NAME_LIMIT),
+    conclusion: kept(i.conclusion, 40),
+    url: i.url === undefined ? undefined : kept(i.url, DETAIL_LIMIT)
   }))
 })
-export const unknown = (reason: UnknownReason, detail: string): Verdict => ({ _tag: "Unknown", reason, detail: cut(detail, DETAIL_LIMIT) })
+export const unknown = (reason: UnknownReason, detail: string): Verdict => ({ _tag: "Unknown", reason, detail: kept(detail, DETAIL_LIMIT) })
 
 /** The verdict of one source for one target. */
 export interface SourceVerdict {
