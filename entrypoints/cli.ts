@@ -25,7 +25,8 @@ const color = process.stdout.isTTY === true && !process.env["NO_COLOR"]
 NodeRuntime.runMain(main(process.argv, { color }).pipe(Effect.provideService(HttpListener, listener), Effect.provide(NodeContext.layer)), {
   disableErrorReporting: true,
   disablePrettyLogger: true,
-  // A signal (SIGTERM, Ctrl-C) after the cycle in flight finished is a clean stop: exit 0.
+  // A signal (SIGTERM, Ctrl-C) after the cycle in flight delivered is a clean stop: exit 0.
+  // When that delivery failed, `main` fails with an ExitCode, which the interruption does not hide: exit 1.
   teardown: (exit, onExit) =>
     onExit(
       Exit.isSuccess(exit)
