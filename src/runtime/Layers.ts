@@ -40,12 +40,20 @@ export interface SourcesOptions {
   readonly keepAnswers?: boolean | undefined
 }
 
+/**
+ * ETag entries for at least two cycles' requests: an LRU smaller than one cycle's working set
+ * evicts every entry before it is asked again (4,000 REST targets: not one 304). Twice the first
+ * pages, for later pages and targets discovered later; at least 10,000.
+ */
+export const cacheEntriesFor = (s: Pick<Settings, "targets">): number =>
+  Math.max(10_000, 2 * s.targets.reduce((n, t) => n + (t.sources.status ? 1 : 0) + (t.sources.check_runs ? 1 : 0) + (t.sources.check_suites ? 1 : 0), 0))
+
 export const makeSources = (s: Settings, options: SourcesOptions = {}) =>
   Effect.gen(function*() {
     const github = yield* makeGitHubClient(s.github, {
       concurrency: s.concurrency,
       userAgent,
-      cacheEntries: options.keepAnswers === false ? 0 : undefined,
+      cacheEntries: options.keepAnswers === false ? 0 : cacheEntriesFor(s),
       maxResponseBytes: s.maxResponseBytes,
       restPointsPerMinute: s.restPointsPerMinute,
       graphqlPointsPerMinute: s.graphqlPointsPerMinute
