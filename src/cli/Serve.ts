@@ -15,6 +15,7 @@ import { loadSettings } from "../config/Settings.ts"
 import { parseCadence } from "../runtime/Cadence.ts"
 import { parseLogLevel, StderrLogger } from "../runtime/Log.ts"
 import { serve } from "../serve/Serve.ts"
+import { shown } from "../serve/Text.ts"
 
 export interface SharedOptions {
   readonly config: Options.Options<Option.Option<string>>
@@ -72,7 +73,7 @@ export const serveCommand = <E extends YieldableError>(
           return yield* serve(settings, { address: { host: o.host, port: o.port }, interval })
         }).pipe(
           Effect.catchTag("ServeError", (e) =>
-            exit(1, `cannot listen on ${o.host}:${o.port}: ${e.cause instanceof Error ? e.cause.message : String(e.cause)}`)),
+            exit(1, `cannot listen on ${o.host}:${o.port}: ${shown(e.cause instanceof Error ? e.cause.message : String(e.cause), 500)}`)),
           Effect.provide(logger)
         )
       })

@@ -37,9 +37,15 @@ export const sanitizeLabelName = (text: string): string => {
   return safe.startsWith("__") ? `tag${safe}` : safe
 }
 
-/** Label values escape backslash, double quote and newline (both formats). */
+/**
+ * Label values escape backslash, double quote and newline (both formats). The formats have no
+ * escape for other control characters, and a CR, NUL or U+2028 breaks some scrapers' lines:
+ * those become U+FFFD, as does a lone surrogate (not valid UTF-8).
+ */
 export const escapeLabelValue = (value: string): string =>
-  value.replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n")
+  value
+    .replace(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+    .replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n")
 
 /** HELP escapes backslash and newline; OpenMetrics also the double quote. */
 const escapeHelp = (text: string, format: MetricsFormat): string => {

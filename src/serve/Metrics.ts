@@ -9,11 +9,16 @@ import { failingItems } from "./Board.ts"
 import type { Family, MetricsFormat } from "./Exposition.ts"
 import { exposition, sanitizeLabelName } from "./Exposition.ts"
 import { noRequests, requestResults } from "./GitHubTraffic.ts"
+import { labelText } from "./Text.ts"
+
+/** A label value is the configuration's (a name, a tag): scrubbed, and cut far beyond any real one. */
+const LABEL_VALUE_CHARS = 1_000
+const value = (text: string) => labelText(text, LABEL_VALUE_CHARS)
 
 /** The target's status as a number: the service check levels, whatever `failing_status` says. */
 export const statusValue: Readonly<Record<Level, number>> = { ok: 0, failing: 1, unknown: 3 }
 
-const targetLabels = (t: Target): Array<readonly [string, string]> => [["owner", t.owner], ["repo", t.repo], ["ref", t.ref]]
+const targetLabels = (t: Target): Array<readonly [string, string]> => [["owner", value(t.owner)], ["repo", value(t.repo)], ["ref", value(t.ref)]]
 
 /**
  * owner, repo, ref, then the target's tags as labels (names made valid). A tag whose name is
@@ -27,7 +32,7 @@ export const statusLabels = (t: Target): ReadonlyArray<readonly [string, string]
     const name = sanitizeLabelName(colon < 0 ? tag : tag.slice(0, colon))
     if (taken.has(name)) continue
     taken.add(name)
-    labels.push([name, colon < 0 ? "" : tag.slice(colon + 1)])
+    labels.push([name, colon < 0 ? "" : value(tag.slice(colon + 1))])
   }
   return labels
 }
@@ -76,14 +81,5 @@ export const metricFamilies = (state: BoardState): ReadonlyArray<Family> => {
   ]
 }
 
-/** Renders the board's metrics; a finished cycle's text is kept, since scrapes far outnumber cycles. */
-export const renderMetrics = (() => {
-  const cache = new WeakMap<object, Partial<Record<MetricsFormat, string>>>()
-  return (state: BoardState, format: MetricsFormat): string => {
-    const key = state.last ?? state
-    const known = cache.get(key) ?? {}
-    const text = known[format] ?? exposition(metricFamilies(state), format)
-    cache.set(key, { ...known, [format]: text })
-    return text
-  }
-})()
+/** The board's metrics as text (Routes keeps each cycle's bytes: scrapes far outnumber cycles). */
+export const renderMetrics = (state: BoardState, format: MetricsFormat): string => exposition(metricFamilies(state), format)

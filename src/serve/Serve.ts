@@ -17,6 +17,7 @@ import type { ListenAddress } from "./HttpListener.ts"
 import { HttpListener } from "./HttpListener.ts"
 import { webBase } from "./Links.ts"
 import { app } from "./Routes.ts"
+import { shown } from "./Text.ts"
 
 export interface ServeOptions {
   readonly address: ListenAddress
@@ -58,7 +59,8 @@ const cycleOnce = (settings: Settings, interval: Duration.Duration) =>
       Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.gen(function*() {
         const board = yield* Board
         const at = yield* Clock.currentTimeMillis
-        const reason = Cause.pretty(cause).split("\n")[0] ?? "unknown"
+        // The reason goes on the public pages (the stale note, /healthz): scrubbed and cut.
+        const reason = shown(Cause.pretty(cause).split("\n")[0] ?? "unknown", 500)
         yield* Effect.logError("the cycle failed; the board keeps the last result", cause)
         yield* board.update((s) => recordFailure(s, at, reason))
       })

@@ -151,7 +151,8 @@ describe("cctray feed", () => {
       ["acme/ghost@main", "Sleeping", "Unknown"]
     ])
     const redProject = projects[1]
-    expect(redProject?.lastBuildLabel).toBe(`3 failing: e2e, ${xss}, ctlchar & "q"`)
+    // A control character shows as U+FFFD, as on the page: something was there.
+    expect(redProject?.lastBuildLabel).toBe(`3 failing: e2e, ${xss}, ctl\uFFFDchar & "q"`)
     expect(redProject?.lastBuildTime).toBe("2024-05-01T10:32:05Z")
     expect(redProject?.webUrl).toBe("https://github.com/acme/red/commits/main")
     expect(projects[2]?.webUrl).toBe("https://github.com/acme/running/commits/release/v2")
