@@ -3,20 +3,18 @@
  * fake GitHub, scraped over HTTP. Metrics are read by the Prometheus project's parsers, the
  * cctray feed by an XML parser, and the status page by headless Chromium.
  */
-import { join } from "node:path"
 import { chromium } from "playwright-core"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { root, runCli, startCli, startProcess, waitFor, writeConfig } from "../e2e/support.ts"
-import type { CliResult, Running } from "../e2e/support.ts"
+import { runCli, waitFor, writeConfig } from "../e2e/support.ts"
+import type { Running } from "../e2e/support.ts"
 import { startFakeGitHub } from "../support/FakeGitHub.ts"
 import type { FakeGitHub, RefSpec } from "../support/FakeGitHub.ts"
 import { listen } from "../support/http.ts"
-import { family, parseCctray, parseExposition } from "./support.ts"
-import type { ParsedFamily } from "./support.ts"
+import { family, parseCctray, parseExposition, scrape, startServe as startServeIn, untilHealthy } from "./support.ts"
+import type { ParsedFamily, Served } from "./support.ts"
 
 const TOKEN = "ghp_ServeT0kenNeverPrinted0123456789abcdef"
-const bun = join(root, "node_modules", ".bin", "bun")
 
 /** What Prometheus (and the Datadog Agent's OpenMetrics check) send when they scrape. */
 const scraperAccept =
@@ -29,52 +27,8 @@ afterAll(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()))
 })
 
-interface Served extends Running {
-  readonly url: string
-  /** SIGTERM, then how it ended. */
-  readonly stop: () => Promise<CliResult>
-}
-
-/** Starts `serve` on a free port of 127.0.0.1 and gives its URL once it listens. */
-const startServe = async (
-  args: ReadonlyArray<string>,
-  env: Record<string, string>,
-  runtime: "node" | "bun" = "node"
-): Promise<Served> => {
-  const all = ["serve", "--host", "127.0.0.1", "--port", "0", ...args]
-  const proc = runtime === "node"
-    ? startCli(all, { env, timeoutMs: 300_000 })
-    : startProcess(bun, ["entrypoints/cli.ts", ...all], { env, cwd: root, timeoutMs: 300_000 })
-  processes.push(proc)
-  const listening = /serving .* on http:\/\/127\.0\.0\.1:(\d+)/
-  await waitFor("serve to listen", () => listening.test(proc.stderr()) || proc.child.exitCode !== null, 30_000)
-  const port = listening.exec(proc.stderr())?.[1]
-  if (port === undefined) throw new Error(`serve did not start:\n${proc.stderr()}`)
-  return {
-    ...proc,
-    url: `http://127.0.0.1:${port}`,
-    stop: () => {
-      proc.child.kill("SIGTERM")
-      return proc.result
-    }
-  }
-}
-
-const scrape = async (url: string, init: RequestInit = {}) => {
-  const response = await fetch(url, init)
-  return { status: response.status, headers: response.headers, text: await response.text() }
-}
-
-/** Polls until `/healthz` says 200. */
-const untilHealthy = async (served: Served, timeoutMs = 20_000) => {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const r = await scrape(`${served.url}/healthz`)
-    if (r.status === 200) return r
-    if (Date.now() > until) throw new Error(`not healthy after ${timeoutMs} ms: ${r.status} ${r.text}\n${served.stderr()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+const startServe = (args: ReadonlyArray<string>, env: Record<string, string>, runtime: "node" | "bun" = "node") =>
+  startServeIn(processes, args, env, runtime)
 
 const statuses = (families: ReadonlyArray<ParsedFamily>) =>
   Object.fromEntries(

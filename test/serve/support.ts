@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { XMLParser, XMLValidator } from "fast-xml-parser"
 import { checkMessage, checkStatus, targetLevel } from "../../src/domain/Status.ts"
@@ -15,6 +16,8 @@ import type { CycleResult } from "../../src/monitor.ts"
 import type { BoardState } from "../../src/serve/Board.ts"
 import { emptyBoard, recordCycle } from "../../src/serve/Board.ts"
 import { noRequests } from "../../src/serve/GitHubTraffic.ts"
+import { root, startCli, startProcess, waitFor } from "../e2e/support.ts"
+import type { CliResult, Running } from "../e2e/support.ts"
 import type { RequestCounts } from "../../src/serve/GitHubTraffic.ts"
 
 export const target = (key: string, tags: ReadonlyArray<string> = []): Target => {
@@ -116,4 +119,57 @@ export const parseCctray = (xml: string): ReadonlyArray<CctrayProject> => {
   }).parse(xml) as { Projects?: { Project?: ReadonlyArray<CctrayProject> } | "" }
   if (doc.Projects === undefined) throw new Error(`no <Projects> root:\n${xml}`)
   return doc.Projects === "" ? [] : doc.Projects.Project ?? []
+}
+
+const bun = join(root, "node_modules", ".bin", "bun")
+
+export interface Served extends Running {
+  readonly url: string
+  /** SIGTERM, then how it ended. */
+  readonly stop: () => Promise<CliResult>
+}
+
+/**
+ * Starts the real CLI's `serve` on a free port of 127.0.0.1 and gives its URL once it listens.
+ * The process goes on `processes`, for the test file to kill what is left at its end.
+ */
+export const startServe = async (
+  processes: Array<Running>,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  runtime: "node" | "bun" = "node"
+): Promise<Served> => {
+  const all = ["serve", "--host", "127.0.0.1", "--port", "0", ...args]
+  const proc = runtime === "node"
+    ? startCli(all, { env, timeoutMs: 300_000 })
+    : startProcess(bun, ["entrypoints/cli.ts", ...all], { env, cwd: root, timeoutMs: 300_000 })
+  processes.push(proc)
+  const listening = /serving .* on http:\/\/127\.0\.0\.1:(\d+)/
+  await waitFor("serve to listen", () => listening.test(proc.stderr()) || proc.child.exitCode !== null, 30_000)
+  const port = listening.exec(proc.stderr())?.[1]
+  if (port === undefined) throw new Error(`serve did not start:\n${proc.stderr()}`)
+  return {
+    ...proc,
+    url: `http://127.0.0.1:${port}`,
+    stop: () => {
+      proc.child.kill("SIGTERM")
+      return proc.result
+    }
+  }
+}
+
+export const scrape = async (url: string, init: RequestInit = {}) => {
+  const response = await fetch(url, init)
+  return { status: response.status, headers: response.headers, text: await response.text() }
+}
+
+/** Polls until `/healthz` says 200. */
+export const untilHealthy = async (served: Served, timeoutMs = 20_000) => {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const r = await scrape(`${served.url}/healthz`)
+    if (r.status === 200) return r
+    if (Date.now() > until) throw new Error(`not healthy after ${timeoutMs} ms: ${r.status} ${r.text}\n${served.stderr()}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
