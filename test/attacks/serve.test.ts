@@ -156,7 +156,7 @@ describe("serve against hostile GitHub text, 1,000 targets", () => {
     expect(r.text).not.toMatch(/<script/i)
     expect(r.text).not.toMatch(controls)
     expect(r.text.match(/<li class="target /g)).toHaveLength(HOSTILE + GREEN)
-    // The 5 MB name and the 1 MB schema error are cut to a few kilobytes, with a count of what is left out.
+    // The 5 MB name and 41 more runs make a row of a few kilobytes, with a count of what is left out.
     const first = rowOf(r.text, "hostile/r0@main")
     expect(first.length).toBeLessThan(4_000)
     expect(first).toMatch(/and \d+ more/)
@@ -194,7 +194,7 @@ describe("serve against hostile GitHub text, 1,000 targets", () => {
       return results
     }
     // A server that has answered some pages already (its request path compiled), as minutes
-    // after start; the first storm on a cold process is slower to answer /healthz (see the report).
+    // after start; a storm on a process that has just started answers /healthz slower (docs/serve.md).
     await storm(200)
     const before = rss(pid)
     let peak = before
