@@ -175,25 +175,16 @@ const greenConfig = () =>
   writeConfig(JSON.stringify({ repos: [{ owner: "acme", repo: "green", ref: "main" }, { owner: "acme", repo: "green2", ref: "main" }] }))
 
 describe.concurrent("a delivery that failed exits 1, signal or not", () => {
-  it("run --once: SIGTERM while Datadog fails → NOT delivered, exit 1", async () => {
+  it.each([
+    ["run --once: SIGTERM while Datadog fails → NOT delivered, exit 1", ["run", "--once"]],
+    ["the daemon: SIGTERM while the cycle in flight fails to deliver → exit 1", ["run", "--interval", "1h"]]
+  ])("%s", async (_name, command) => {
     const gh = await github({ token: TOKEN, repos: greenRepos })
     const dd = await failingDatadog()
-    const once = startCli(["run", "--once", "--config", greenConfig()], { env: env(gh, dd), timeoutMs: 25_000 })
+    const running = startCli([...command, "--config", greenConfig()], { env: env(gh, dd), timeoutMs: 25_000 })
     await waitFor("the first delivery attempt", () => dd.requests.length > 0, 15_000)
-    once.child.kill("SIGTERM")
-    const r = await once.result
-    expectClean(r)
-    expect(r.stderr).toMatch(/3 checks NOT delivered .*503/)
-    expect(r.code, r.stderr).toBe(1)
-  })
-
-  it("the daemon: SIGTERM while the cycle in flight fails to deliver → exit 1", async () => {
-    const gh = await github({ token: TOKEN, repos: greenRepos })
-    const dd = await failingDatadog()
-    const daemon = startCli(["run", "--interval", "1h", "--config", greenConfig()], { env: env(gh, dd), timeoutMs: 25_000 })
-    await waitFor("the first delivery attempt", () => dd.requests.length > 0, 15_000)
-    daemon.child.kill("SIGTERM")
-    const r = await daemon.result
+    running.child.kill("SIGTERM")
+    const r = await running.result
     expectClean(r)
     expect(r.stderr).toMatch(/3 checks NOT delivered .*503/)
     expect(r.code, r.stderr).toBe(1)

