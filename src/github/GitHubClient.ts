@@ -58,6 +58,16 @@ const errorMessage = (body: unknown): string | undefined =>
 
 const clock = (d: Date) => d.toISOString().slice(11, 19)
 
+/** Why a request got no answer, in a few words, for the cycle's summary (`3 failed (could not connect)`). */
+export const transportKind = (cause: string): string =>
+  /ECONNRESET|EPIPE|socket hang up|other side closed|terminated|broke/i.test(cause)
+    ? "connection dropped"
+    : /ETIMEDOUT|timed? ?out/i.test(cause)
+    ? "timed out"
+    : /certificate|CERT_|SSL|TLS/i.test(cause)
+    ? "TLS failed"
+    : "could not connect"
+
 /** A reset time from a header, only when it is a real date (a bogus header must not crash). */
 const validDate = (ms: number): Date | undefined => {
   const d = new Date(ms)
@@ -173,6 +183,12 @@ export interface Page<A> {
 export interface GitHubStats {
   /** Requests sent (a 304 counts: it is sent, it just costs no rate limit). */
   readonly requests: number
+  /** Requests GitHub answered, whatever the status (a 304, a 404 and a 500 are answers). */
+  readonly answered?: number | undefined
+  /** Requests sent that got no answer: the connection failed, broke, or timed out. */
+  readonly failed?: number | undefined
+  /** The failed requests by why, in a few words: `could not connect`, `timed out`, `connection dropped`. */
+  readonly failures?: Readonly<Record<string, number>> | undefined
   /** Answered 304 Not Modified from the ETag cache. */
   readonly notModified: number
   /** The last `x-ratelimit-remaining` GitHub reported, if any. */
@@ -316,6 +332,9 @@ const make = Effect.gen(function*() {
   const tokens: TokenProvider["Type"] = Option.getOrElse(yield* Effect.serviceOption(TokenProvider), () => staticTokens(config.token))
   const stats = yield* Ref.make<GitHubStats>({
     requests: 0,
+    answered: 0,
+    failed: 0,
+    failures: {},
     notModified: 0,
     rateLimitRemaining: undefined,
     graphqlQueries: 0,
@@ -454,6 +473,53 @@ const make = Effect.gen(function*() {
     new GitHubError({ reason: "timeout", detail: `GitHub did not answer within ${Duration.format(timeout)}` })
 
   /**
+   * Sends one request, counted as sent, then as answered or as failed (with why), and logged at
+   * debug level when it fails or is cancelled; an answer is logged by `logAnswer`, once its
+   * body is in. `what` is the method and the path, never a query (it may carry anything).
+   */
+  const counted = <A extends { readonly response: HttpClientResponse.HttpClientResponse }>(
+    what: string,
+    send: Effect.Effect<A, HttpClientError.HttpClientError>
+  ): Effect.Effect<A & { readonly sentAt: number }, GitHubError> =>
+    Effect.gen(function*() {
+      yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1 }))
+      const sentAt = yield* Clock.currentTimeMillis
+      const failed = (kind: string, why: string) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Ref.update(stats, (s) => ({
+            ...s,
+            failed: (s.failed ?? 0) + 1,
+            failures: { ...s.failures, [kind]: (s.failures?.[kind] ?? 0) + 1 }
+          })).pipe(Effect.zipRight(Effect.logDebug(`GitHub ${what}: no answer after ${now - sentAt} ms (${why})`))))
+      return yield* send.pipe(
+        Effect.tap(() => Ref.update(stats, (s) => ({ ...s, answered: (s.answered ?? 0) + 1 }))),
+        Effect.map((a) => ({ ...a, sentAt })),
+        Effect.catchAll((e) => {
+          const cause = transportCause(e.cause)
+          return Effect.zipRight(
+            failed(transportKind(cause), cause),
+            Effect.fail(new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${cause}` }))
+          )
+        }),
+        // The request's timeout, the cycle's deadline or a signal: sent, and never answered.
+        Effect.onInterrupt(() =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            now - sentAt >= Duration.toMillis(timeout) - 50 ? failed("timed out", `timed out after ${Duration.format(timeout)}`) : failed("cancelled", "cancelled")
+          )
+        )
+      )
+    })
+
+  /** One debug line per answer: status, time, whether it came from the ETag cache, the quota left. */
+  const logAnswer = (what: string, response: HttpClientResponse.HttpClientResponse, sentAt: number, extra = "") =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const remaining = response.headers["x-ratelimit-remaining"]
+      const cached = response.status === 304 ? " (304 Not Modified: from the ETag cache)" : ""
+      const left = remaining === undefined || Number.isNaN(Number(remaining)) ? "" : `, rate limit remaining ${Number(remaining)}`
+      return Effect.logDebug(`GitHub ${what}: ${response.status}${cached} in ${now - sentAt} ms${left}${extra}`)
+    })
+
+  /**
    * One request with the client's policy around it: a permit of the bounded concurrency,
    * two quick retries of transient failures, and a rate limit waited out when it resets before
    * the cycle must be done.
@@ -517,6 +583,8 @@ const make = Effect.gen(function*() {
    */
   const getUrl = <A, I>(url: string, schema: Schema.Schema<A, I>, owner: string | undefined): Effect.Effect<Page<A>, GitHubError> => {
     const path = url.startsWith(origin) ? url.slice(origin.length).split("?")[0] ?? url : url
+    // For the debug log: the path only (a query may carry anything), bounded.
+    const shownPath = (path.split("?")[0] ?? "").slice(0, 300)
     const refused = outOfBounds(url)
     if (refused !== undefined) {
       return Effect.fail(new GitHubError({ reason: "unexpected_response", detail: `refused to ask ${path.slice(0, 200)}: ${refused}` }))
@@ -532,10 +600,9 @@ const make = Effect.gen(function*() {
         cached ? HttpClientRequest.setHeader("if-none-match", cached.etag) : identity,
         (r) => authorized(r, credential)
       )
-      const { response, refused } = yield* executeFollowing(request).pipe(
-        Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
-      )
-      yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, notModified: s.notModified + (response.status === 304 ? 1 : 0) }))
+      const { response, refused, sentAt } = yield* counted(`GET ${shownPath}`, executeFollowing(request))
+      if (response.status === 304) yield* Ref.update(stats, (s) => ({ ...s, notModified: s.notModified + 1 }))
+      yield* logAnswer(`GET ${shownPath}`, response, sentAt)
       yield* noteRateLimit(response, limit)
       // Only what we sent an ETag for can come back 304; the schema is the same for the same URL.
       if (cached && response.status === 304) return { body: cached.body as A, next: nextLink(cached.link) }
@@ -641,15 +708,26 @@ const make = Effect.gen(function*() {
         HttpClientRequest.bodyUnsafeJson({ query, variables }),
         (r) => authorized(r, credential)
       )
-      const response = yield* client.execute(request).pipe(
-        Effect.mapError((e) => new GitHubError({ reason: "transport", detail: `could not reach GitHub at ${host}: ${transportCause(e.cause)}` }))
-      )
-      yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1, graphqlQueries: (s.graphqlQueries ?? 0) + 1 }))
+      const { response, sentAt } = yield* counted("POST /graphql", Effect.map(client.execute(request), (response) => ({ response })))
+      yield* Ref.update(stats, (s) => ({ ...s, graphqlQueries: (s.graphqlQueries ?? 0) + 1 }))
       yield* noteRateLimit(response, graphqlLimit)
       const text = yield* bodyOf(response, "/graphql")
       const parsed = parseJson(text)
       const json = parsed.ok ? parsed.value : Symbol.for("not-json")
       const now = yield* Clock.currentTimeMillis
+      // What the query cost, when GitHub said so (`rateLimit { cost remaining resetAt }`).
+      const rateLimit = typeof json === "object" && json !== null && typeof (json as { data?: unknown }).data === "object"
+        ? Schema.decodeUnknownOption(graphqlSchemas().RateLimitInfo)(((json as { data?: { rateLimit?: unknown } | null }).data ?? {}).rateLimit)
+        : Option.none()
+      yield* logAnswer(
+        "POST /graphql",
+        response,
+        sentAt,
+        Option.match(rateLimit, {
+          onNone: () => "",
+          onSome: ({ cost, remaining, resetAt }) => `; the query cost ${cost} point${cost === 1 ? "" : "s"}, ${remaining} left until ${resetAt}`
+        })
+      )
       if (response.status < 200 || response.status >= 300) {
         yield* noteRejected(credential, response.status)
         const error = classify(response, typeof json === "symbol" ? undefined : json, now, scrubber(credential))
@@ -666,11 +744,9 @@ const make = Effect.gen(function*() {
         const reset = Number(response.headers["x-ratelimit-reset"])
         return yield* Effect.fail(graphqlFailure(errors, Number.isNaN(reset) || reset <= 0 ? undefined : new Date(reset * 1000)))
       }
-      const rateLimit = Schema.decodeUnknownOption(graphqlSchemas().RateLimitInfo)((body.data as { rateLimit?: unknown }).rateLimit)
       if (Option.isSome(rateLimit)) {
-        const { cost, remaining, resetAt } = rateLimit.value
+        const { cost, remaining } = rateLimit.value
         yield* Ref.update(stats, (s) => ({ ...s, graphqlCost: (s.graphqlCost ?? 0) + cost, graphqlRemaining: remaining }))
-        yield* Effect.logDebug(`GitHub GraphQL: query cost ${cost} point${cost === 1 ? "" : "s"}, ${remaining} remaining, resets at ${resetAt}`)
       }
       const data = yield* Schema.decodeUnknown(schema)(body.data).pipe(Effect.mapError((e) => decodeFailure("/graphql", e)))
       return { data, errors }

@@ -86,11 +86,18 @@ export const makeDatadogSink = Effect.gen(function*() {
         }),
         HttpClientRequest.bodyUnsafeJson(batch)
       )
+      const sentAt = yield* Clock.currentTimeMillis
+      /** One debug line per batch sent: how many checks, Datadog's status (or why none), the time. */
+      const logBatch = (outcome: string) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.logDebug(`Datadog POST /api/v1/check_run: ${batch.length} check${batch.length === 1 ? "" : "s"}, ${outcome} in ${now - sentAt} ms`))
       return yield* Effect.gen(function*() {
         const response = yield* http.execute(request).pipe(
           Effect.mapError((e) =>
             new DeliveryError({ reason: `could not reach Datadog at ${new URL(url).host}: ${transportCause(e.cause)}`, transient: true })
-          )
+          ),
+          Effect.tapBoth({ onFailure: (e) => logBatch(`no answer (${e.reason})`), onSuccess: (r) => logBatch(String(r.status)) }),
+          Effect.onInterrupt(() => logBatch("no answer before the timeout"))
         )
         // Datadog's answers are a few bytes; more is not read.
         const body = yield* readBody(response, 64 * 1024).pipe(Effect.orElseSucceed(() => ""))

@@ -61,7 +61,7 @@ describe("run --once --api graphql", () => {
     const graphqlRequests = gh.requests.slice(restRequests)
     // 5 targets in one query, then one follow-up for the 141 runs of acme/red.
     expect(graphqlRequests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /graphql", "POST /graphql"])
-    expect(viaGraphQL.stderr).toMatch(/GitHub GraphQL: query cost 1 point, \d+ remaining/)
+    expect(viaGraphQL.stderr).toMatch(/debug: GitHub POST \/graphql: 200 in \d+ ms, rate limit remaining \d+; the query cost 1 point, \d+ left until /)
     expect(viaGraphQL.stderr).toMatch(/GitHub: 2 requests/)
 
     const restChecks = targetChecks(ddRest)
