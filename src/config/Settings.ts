@@ -2,7 +2,9 @@
  * Resolves everything a cycle needs: the configuration file (from `--config`, the `CONFIG`
  * variable, or `.github-ci-monitor.yml` found upwards), the environment and the CLI flags.
  * A flag wins over the environment, which wins over the file. Secrets are `Redacted` from
- * the moment they are read and never come from the file.
+ * the moment they are read and never come from the file: they come from the environment, or
+ * from the AWS Secrets Manager secret the file names (`secret_id`), whose values win over the
+ * environment's, as they always have in the Lambda.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
@@ -14,6 +16,8 @@ import { parseShard } from "../domain/Shard.ts"
 import type { Conclusion, Target } from "../domain/Target.ts"
 import { defaultFailOn } from "../domain/Target.ts"
 import { registerSecret } from "../domain/Scrub.ts"
+import type { Credentials } from "./SecretsManager.ts"
+import { fetchSecret } from "./SecretsManager.ts"
 import { nodeCrypto } from "../github/AppAuth.ts"
 import { DEFAULT_GRAPHQL_POINTS_PER_MINUTE, DEFAULT_REST_POINTS_PER_MINUTE, GitHubClient, makeGitHubClient } from "../github/GitHubClient.ts"
 import { parseDuration } from "../runtime/Cadence.ts"
@@ -57,9 +61,9 @@ export interface Overrides {
   readonly api?: string | undefined
   /** `--shard K/N`. */
   readonly shard?: string | undefined
-  /** A GitHub token from elsewhere than the environment (the Lambda's secret); wins over it. */
+  /** A GitHub token from elsewhere than the environment; wins over it (and over the secret). */
   readonly githubToken?: Redacted.Redacted<string> | undefined
-  /** A GitHub App private key from elsewhere than the environment (the Lambda's secret); wins over it. */
+  /** A GitHub App private key from elsewhere than the environment; wins over it (and over the secret). */
   readonly githubAppPrivateKey?: Redacted.Redacted<string> | undefined
   /** `false`: leave whole owners (`repo: "*"`) unexpanded, e.g. before the token is known. */
   readonly discover?: boolean | undefined
@@ -100,9 +104,15 @@ export interface Settings {
   /** A GitHub response body larger than this many bytes is dropped (`max_response_bytes`). */
   readonly maxResponseBytes: number
   readonly globalTags: ReadonlyArray<string>
+  /** The AWS Secrets Manager secret the credentials were read from (`secret_id`), when set. */
+  readonly secret?: { readonly id: string; readonly versionId?: string | undefined; readonly region?: string | undefined } | undefined
+  /** Variables that are set but not used, because the secret's value wins over them. */
+  readonly unusedEnv?: ReadonlyArray<string> | undefined
   readonly github: {
     readonly apiUrl: string
     readonly token: Option.Option<Redacted.Redacted<string>>
+    /** Where the token came from, for a person: `GITHUB_TOKEN`, `secret "gcm" (github_token)`; never the value. */
+    readonly tokenSource?: string | undefined
     /** A GitHub App (`github_app`): used instead of the token. */
     readonly app?: GitHubAppSettings | undefined
   }
@@ -110,6 +120,8 @@ export interface Settings {
     readonly site: string
     readonly apiUrl: string
     readonly apiKey: Option.Option<Redacted.Redacted<string>>
+    /** Where the key came from: `DD_API_KEY`, `secret "gcm" (datadog_api_key)`; never the value. */
+    readonly apiKeySource?: string | undefined
   }
 }
 
@@ -117,8 +129,10 @@ export interface GitHubAppSettings {
   /** The App's id or client id: the JWT's issuer. */
   readonly appId: string
   readonly installationId?: number | undefined
-  /** None only while the Lambda's secret is still to be read. */
+  /** None only when the settings were read with other problems (the secret then is not read). */
   readonly privateKey: Option.Option<Redacted.Redacted<string>>
+  /** Where the key came from: `GITHUB_APP_PRIVATE_KEY`, a file, the secret; never the value. */
+  readonly privateKeySource?: string | undefined
 }
 
 export const defaults = {
@@ -285,7 +299,7 @@ const unescapePem = (pem: string): string => (pem.includes("\n") ? pem : pem.rep
  * `GITHUB_APP_PRIVATE_KEY`, `GITHUB_APP_PRIVATE_KEY_PATH` or `github_app.private_key_path` —
  * relative to the configuration file. Problems name where the key came from, never what it is.
  */
-const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret: Redacted.Redacted<string> | undefined) =>
+const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret: ReadSecret | undefined) =>
   Effect.gen(function*() {
     const app = file.github_app
     if (app === undefined) return { app: undefined, problems: [] as Problems }
@@ -297,7 +311,7 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
     const keyPath = Option.getOrUndefined(envPath) ?? app.private_key_path
     const pathName = Option.isSome(envPath) ? "GITHUB_APP_PRIVATE_KEY_PATH" : "github_app.private_key_path"
     let key: { readonly pem: Redacted.Redacted<string>; readonly from: string } | undefined
-    if (fromSecret !== undefined) key = { pem: fromSecret, from: "the secret's github_app_private_key" }
+    if (fromSecret !== undefined) key = { pem: fromSecret.value, from: fromSecret.name }
     else if (Option.isSome(fromEnv)) key = { pem: fromEnv.value, from: "GITHUB_APP_PRIVATE_KEY" }
     else if (keyPath !== undefined) {
       const full = Option.isNone(envPath) && configFile !== undefined ? path.resolve(path.dirname(configFile), keyPath) : path.resolve(keyPath)
@@ -312,7 +326,7 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
     if (key === undefined) {
       return {
         app: { appId, installationId: app.installation_id, privateKey: Option.none() },
-        // The Lambda reads the key from its secret once the settings are read.
+        // With secret_id, the secret was not read (other problems came first): no problem of its own.
         problems: file.secret_id !== undefined ? [] : [`github_app: no private key: put it in ${privateKeyPlaces}`]
       }
     }
@@ -324,7 +338,7 @@ const resolveApp = (file: ConfigFile, configFile: string | undefined, fromSecret
     if (Either.isLeft(valid) || !valid.right) {
       return { app: undefined, problems: [`github_app: the private key from ${key.from} is not a PEM RSA private key (as GitHub issues it)`] }
     }
-    return { app: { appId, installationId: app.installation_id, privateKey: Option.some(pem) }, problems: [] as Problems }
+    return { app: { appId, installationId: app.installation_id, privateKey: Option.some(pem), privateKeySource: key.from }, problems: [] as Problems }
   })
 
 const trimSlash = (url: string) => url.replace(/\/+$/, "")
@@ -391,27 +405,67 @@ export const loadSettings = (overrides: Overrides = {}) =>
       ...validateUrl(githubApi),
       ...(ddApi === undefined ? siteProblems : validateUrl(ddApi))
     ]
-    // The Lambda's secret was checked when it was read; checked again here, as any caller's.
-    const token = overrides.githubToken !== undefined
-      ? Option.some<ReadSecret>({ name: "the secret's github_token", value: overrides.githubToken })
+    const envToken = overrides.githubToken !== undefined
+      ? Option.some<ReadSecret>({ name: "the token given", value: overrides.githubToken })
       : yield* Effect.orDie(secretEnv("GITHUB_TOKEN", "GITHUB_ACCESS_TOKEN"))
-    const apiKey = yield* Effect.orDie(secretEnv("DD_API_KEY", "DATADOG_API_KEY"))
-    const secretProblems = [...(yield* checkSecret(token, "token")), ...(yield* checkSecret(apiKey, "token"))]
+    const envKey = yield* Effect.orDie(secretEnv("DD_API_KEY", "DATADOG_API_KEY"))
+    const envProblems = [...(yield* checkSecret(envToken, "token")), ...(yield* checkSecret(envKey, "token"))]
     const configFile = overrides.configText === undefined && source !== "CONFIG environment variable" ? source : undefined
-    const app = yield* resolveApp(file, configFile, overrides.githubAppPrivateKey)
-    const allProblems = [...problems, ...secretProblems, ...app.problems]
+    if (problems.length + envProblems.length > 0) {
+      // Reported before anything is asked of anyone, AWS included.
+      const app = yield* resolveApp(file, configFile, undefined)
+      return yield* new ConfigError({ source: "environment and flags", problems: [...problems, ...envProblems, ...app.problems].map(boundProblem) })
+    }
+    // The secret's values win over the environment's (as in the Lambda); what it lacks, the
+    // environment gives. Read once per process; a read that failed is tried again next time.
+    const secretRef = file.secret_id === undefined ? undefined : { secretId: file.secret_id, versionId: file.version_id, region: file.region }
+    const fromSecret: Credentials | undefined = secretRef === undefined ? undefined : yield* fetchSecret(secretRef, {
+      githubApp: file.github_app !== undefined,
+      githubTokenElsewhere: Option.isSome(envToken),
+      datadogApiKeyElsewhere: Option.isSome(envKey),
+      githubAppPrivateKey: file.github_app !== undefined && overrides.githubAppPrivateKey === undefined &&
+        Option.isNone(yield* Effect.orDie(secretEnv("GITHUB_APP_PRIVATE_KEY"))) &&
+        Option.isNone(yield* Effect.orDie(env("GITHUB_APP_PRIVATE_KEY_PATH"))) && file.github_app.private_key_path === undefined
+    }).pipe(
+      Effect.mapError((e) => new ConfigError({ source: `secret_id ${quote(e.secretId)}`, problems: [boundProblem(e.message)] }))
+    )
+    const inSecret = (field: string) => `secret ${quote(secretRef?.secretId ?? "")} (${field})`
+    const fromTheSecret = (value: Redacted.Redacted<string> | undefined, field: string) =>
+      value === undefined ? Option.none<ReadSecret>() : Option.some<ReadSecret>({ name: inSecret(field), value })
+    const token = overrides.githubToken !== undefined ? envToken : Option.orElse(fromTheSecret(fromSecret?.githubToken, "github_token"), () => envToken)
+    const apiKey = Option.orElse(fromTheSecret(fromSecret?.datadogApiKey, "datadog_api_key"), () => envKey)
+    const unusedEnv = [
+      ...(Option.isSome(envToken) && Option.isSome(token) && token.value !== envToken.value ? [envToken.value.name] : []),
+      ...(Option.isSome(envKey) && Option.isSome(apiKey) && apiKey.value !== envKey.value ? [envKey.value.name] : [])
+    ]
+    const appKey = overrides.githubAppPrivateKey !== undefined
+      ? { name: "the private key given", value: overrides.githubAppPrivateKey }
+      : Option.getOrUndefined(fromTheSecret(fromSecret?.githubAppPrivateKey, "github_app_private_key"))
+    const app = yield* resolveApp(file, configFile, appKey)
+    // GitHub answers GraphQL only with a token: without one, every target could only be 3.
+    const apiName = overrides.api !== undefined ? "--api graphql" : "api: graphql"
+    const graphqlProblems = api === "graphql" && Option.isNone(token) && file.github_app === undefined
+      ? [
+        `${apiName}: GitHub's GraphQL API needs a token, and there is none: set GITHUB_TOKEN (or GITHUB_ACCESS_TOKEN)${
+          secretRef === undefined ? "" : `, put github_token in the secret ${quote(secretRef.secretId)}`
+        }, configure a GitHub App (github_app), or use api: rest`
+      ]
+      : []
+    const allProblems = [...app.problems, ...graphqlProblems]
     if (allProblems.length > 0) {
       return yield* new ConfigError({ source: "environment and flags", problems: allProblems.map(boundProblem) })
     }
     const github = {
       apiUrl: trimSlash(githubApiUrl),
       token: Option.map(token, (s) => s.value),
+      tokenSource: Option.getOrUndefined(Option.map(token, (s) => s.name)),
       ...(app.app === undefined ? {} : { app: app.app })
     }
     const datadog = {
       site: ddSite,
       apiUrl: trimSlash(ddApiUrl ?? `https://api.${ddSite}`),
-      apiKey: Option.map(apiKey, (s) => s.value)
+      apiKey: Option.map(apiKey, (s) => s.value),
+      apiKeySource: Option.getOrUndefined(Option.map(apiKey, (s) => s.name))
     }
     const namedTargets = toTargets(file)
     const owners = toOwnerSelectors(file)
@@ -437,6 +491,8 @@ export const loadSettings = (overrides: Overrides = {}) =>
       restPointsPerMinute: file.rest_points_per_minute ?? DEFAULT_REST_POINTS_PER_MINUTE,
       graphqlPointsPerMinute: file.graphql_points_per_minute ?? DEFAULT_GRAPHQL_POINTS_PER_MINUTE,
       globalTags: mergeTags(tagList(file.tags)),
+      secret: secretRef === undefined ? undefined : { id: secretRef.secretId, versionId: secretRef.versionId, region: secretRef.region },
+      unusedEnv,
       github,
       datadog
     } satisfies Settings

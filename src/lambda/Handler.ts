@@ -11,8 +11,6 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Path from "@effect/platform/Path"
 import { Cause, Context, Data, Effect, Either, Exit, FiberRef, HashSet, Layer, Logger, ManagedRuntime, Option } from "effect"
-import { fetchSecret } from "../config/SecretsManager.ts"
-import type { Credentials } from "../config/SecretsManager.ts"
 import type { Settings } from "../config/Settings.ts"
 import { loadSettings } from "../config/Settings.ts"
 import { scrub } from "../domain/Scrub.ts"
@@ -42,12 +40,6 @@ export interface LambdaResult {
 /** Time kept back from the invocation's remaining time for sending the checks. */
 export const deadlineFor = (remainingMillis: number): number =>
   Math.max(1000, remainingMillis - Math.min(5000, Math.max(1000, remainingMillis * 0.2)))
-
-const withCredentials = (s: Settings, c: Credentials): Settings => ({
-  ...s,
-  github: { ...s.github, token: c.githubToken ? Option.some(c.githubToken) : s.github.token },
-  datadog: { ...s.datadog, apiKey: Option.some(c.datadogApiKey) }
-})
 
 /**
  * One JSON object per line, which CloudWatch Logs Insights can query: Effect's JSON logger in
@@ -102,30 +94,13 @@ export const makeHandler = (
   services: Layer.Layer<FileSystem.FileSystem | Path.Path | HttpClient.HttpClient>
 ) => {
   /**
-   * Settings with credentials (env, or the secret when `secret_id` is set). The secret is read
-   * before whole owners are listed, so discovery uses its token.
+   * Settings with credentials: the environment's, and the secret's when `secret_id` is set
+   * (read by loadSettings, as the CLI reads it, before whole owners are listed with its token).
    */
   const prepare = (shard: string | undefined) =>
     Effect.gen(function*() {
       const configPath = process.env["CONFIG_FILE"] || undefined
-      const first = yield* loadSettings({ configPath, shard, discover: false })
-      const secretId = first.file.secret_id
-      const credentials = secretId
-        ? yield* fetchSecret({ secretId, versionId: first.file.version_id, region: first.file.region }, {
-          githubApp: first.github.app !== undefined,
-          githubAppPrivateKey: first.github.app !== undefined && Option.isNone(first.github.app.privateKey)
-        })
-        : undefined
-      // Read again only for what the first reading left out: the secret's credentials, whole owners.
-      const base = credentials === undefined && (first.owners ?? []).length === 0
-        ? first
-        : yield* loadSettings({
-          configPath,
-          shard,
-          githubToken: credentials?.githubToken,
-          githubAppPrivateKey: credentials?.githubAppPrivateKey
-        })
-      const settings = credentials ? withCredentials(base, credentials) : base
+      const settings = yield* loadSettings({ configPath, shard })
       if (Option.isNone(settings.datadog.apiKey)) {
         return yield* Effect.fail(
           new Error("no Datadog API key: set secret_id (a secret with datadog_api_key) or DD_API_KEY")

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { verify } from "node:crypto"
 import { Effect, Either, Option, Redacted } from "effect"
+import { SecretStore } from "../../src/config/SecretsManager.ts"
 import { appJwt } from "../../src/github/AppAuth.ts"
 import { GitHubClient } from "../../src/github/GitHubClient.ts"
 import { runCycle } from "../../src/monitor.ts"
@@ -210,8 +211,12 @@ describe("the private key", () => {
       const bad = yield* problems(settingsFrom(config(), { GITHUB_APP_PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----" }))
       expect(bad).toEqual(["github_app: the private key from GITHUB_APP_PRIVATE_KEY is not a PEM RSA private key (as GitHub issues it)"])
       expect(JSON.stringify(bad)).not.toContain("nope")
-      // With secret_id, the Lambda reads the key from the secret: not a problem yet.
-      const lambda = yield* settingsFrom({ ...config(), secret_id: "creds" }, {})
-      expect(Option.isNone(lambda.github.app!.privateKey)).toBe(true)
+      // With secret_id, the key comes from the secret (the CLI reads it as the Lambda does).
+      const secret = JSON.stringify({ github_app_private_key: privateKey, datadog_api_key: "dd-key-from-the-secret-0123" })
+      const lambda = yield* settingsFrom({ ...config(), secret_id: "creds" }, {}).pipe(
+        Effect.provideService(SecretStore, { secretString: () => Effect.succeed(secret) })
+      )
+      expect(Option.map(lambda.github.app!.privateKey, Redacted.value)).toEqual(Option.some(privateKey.trim()))
+      expect(lambda.github.app!.privateKeySource).toBe('secret "creds" (github_app_private_key)')
     }))
 })
