@@ -7,19 +7,26 @@
 import type { CliApp } from "@effect/cli"
 import { Command, Options, ValidationError } from "@effect/cli"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Cause, Clock, Console, Context, Data, Deferred, Duration, Effect, Either, Exit, Fiber, Layer, Option, Ref } from "effect"
+import { Cause, Clock, Console, Context, Data, Deferred, Duration, Effect, Either, Exit, Fiber, identity, Layer, Option, Ref } from "effect"
 import { cycleDeadline, GitHubClient } from "../github/GitHubClient.ts"
 import { TargetList } from "../discovery/Discovery.ts"
 import type { Overrides } from "../config/Settings.ts"
 import { ConfigError, loadSettings } from "../config/Settings.ts"
+import type { CycleResult } from "../monitor.ts"
 import { runCycle } from "../monitor.ts"
+import type { Target } from "../domain/Target.ts"
+import { Sink } from "../sinks/Sink.ts"
+import { StatusSources } from "../sources/StatusSource.ts"
+import type { ProgressOutput } from "./Progress.ts"
+import { answeredCounter, drawProgress } from "./Progress.ts"
+import { budgetJson, budgetOf, describeBudget } from "./Budget.ts"
 import type { OutputFormat } from "../sinks/Stdout.ts"
 import { VERSION } from "../version.ts"
 import { demoConfig, demoTargets, SimulatedGitHub } from "../demo/SimulatedGitHub.ts"
 import { formatJsonLines, formatTable, jsonSafe, printable, printableLines } from "../sinks/Stdout.ts"
 import { scrub } from "../domain/Scrub.ts"
 import { chooseSink, cycleLayer, cycleOptions } from "../runtime/Layers.ts"
-import { parseLogLevel, StderrLogger } from "../runtime/Log.ts"
+import { clearTransientLine, logLevelFlag, parseLogLevel, StderrLogger, takeLogLevel } from "../runtime/Log.ts"
 import { describeDelivery, describeRequests, describeSettings, settingsJson } from "./Output.ts"
 import { cadenceSchedule, describeCadence, parseCadence, parseDuration } from "../runtime/Cadence.ts"
 import { serveCommand } from "./Serve.ts"
@@ -35,7 +42,9 @@ class ExitOnSignal extends Context.Tag("github-ci-monitor/cli/ExitOnSignal")<Exi
 
 /** Prints one line (or a text of several, `multiline`) on stderr: scrubbed, controls shown as escapes. */
 const say = (text: string, multiline = false) =>
-  Console.error(`github-ci-monitor: ${multiline ? printableLines(text) : printable(text)}`)
+  Effect.sync(clearTransientLine).pipe(
+    Effect.zipRight(Console.error(`github-ci-monitor: ${multiline ? printableLines(text) : printable(text)}`))
+  )
 
 const configOption = Options.text("config").pipe(
   Options.withAlias("c"),
@@ -100,6 +109,23 @@ const schedule = Options.text("schedule").pipe(
   Options.withDescription("Without --once: a cron expression in UTC, e.g. \"*/5 * * * *\" (instead of --interval)"),
   Options.optional
 )
+const interval = Options.text("interval").pipe(
+  Options.withDescription("Without --once: time between cycles, e.g. 5m, 90s, 1h. Default 5m"),
+  Options.optional
+)
+// validate's own words: it runs no cycle, it only reckons what the cadence would cost GitHub.
+const budgetInterval = Options.text("interval").pipe(
+  Options.withDescription("For the GitHub budget: time between cycles, e.g. 5m, 90s, 1h. Default 5m"),
+  Options.optional
+)
+const budgetSchedule = Options.text("schedule").pipe(
+  Options.withDescription("For the GitHub budget: a cron expression in UTC, e.g. \"*/5 * * * *\" (instead of --interval)"),
+  Options.optional
+)
+const quiet = Options.boolean("quiet").pipe(
+  Options.withAlias("q"),
+  Options.withDescription("No progress line while a cycle runs (it is drawn only when stderr is a terminal); the summary lines stay")
+)
 const deadline = Options.text("deadline").pipe(
   Options.withDescription("Longest a cycle may take to judge its targets (listing whole owners included), e.g. 2m; then unanswered targets get status 3 and every check is still sent"),
   Options.optional
@@ -132,6 +158,47 @@ const finishEvenIfInterrupted = <A, E, R>(make: (stop: Effect.Effect<void>) => E
 /** A usage error: say it and exit 2. */
 const usage = (message: string) => say(message).pipe(Effect.zipRight(new ExitCode({ code: 2 })))
 
+/** stderr, when it is a terminal and `--quiet` was not given: where the progress line is drawn. */
+const progressOutput = (quiet: boolean): ProgressOutput | undefined => {
+  const stderr = globalThis.process?.stderr
+  return quiet || stderr?.isTTY !== true ? undefined : { write: (text) => void stderr.write(text) }
+}
+
+/**
+ * Runs a cycle over `targets` with its delivery timed apart from the rest (the summary tells
+ * them apart) and, on a terminal, the progress line drawn while it runs: targets answered,
+ * GitHub requests sent (`requests`), time so far.
+ */
+const observeCycle = <E, R>(
+  targets: ReadonlyArray<Target>,
+  progress: ProgressOutput | undefined,
+  requests: Effect.Effect<number>,
+  cycle: Effect.Effect<CycleResult, E, R>
+) =>
+  Effect.gen(function*() {
+    const delivering = yield* Ref.make(0)
+    const counter = yield* answeredCounter(targets)
+    const run = cycle.pipe(
+      Effect.updateService(Sink, (sink) =>
+        Sink.of({
+          deliver: (checks) =>
+            Effect.timed(sink.deliver(checks)).pipe(
+              Effect.tap(([took]) => Ref.update(delivering, (ms) => ms + Duration.toMillis(took))),
+              Effect.map(([, report]) => report)
+            )
+        })),
+      progress === undefined ? identity : Effect.updateService(StatusSources, counter.wrap)
+    )
+    const result = progress === undefined ? yield* run : yield* Effect.scoped(
+      Effect.zipRight(
+        drawProgress(progress, (elapsedMillis) =>
+          Effect.map(Effect.all({ answered: counter.answered, requests }), (p) => ({ ...p, total: counter.total, elapsedMillis }))),
+        run
+      )
+    )
+    return { result, deliveryMillis: yield* Ref.get(delivering) }
+  })
+
 const run = Command.make(
   "run",
   {
@@ -139,28 +206,32 @@ const run = Command.make(
     once: Options.boolean("once").pipe(Options.withDescription("Run one cycle and exit (cron, Jenkins, CI, a Kubernetes CronJob)")),
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Check GitHub but print the checks instead of sending them")),
     output,
-    interval: Options.text("interval").pipe(
-      Options.withDescription("Without --once: time between cycles, e.g. 5m, 90s, 1h. Default 5m"),
-      Options.optional
-    ),
+    interval,
     schedule,
-    deadline
+    deadline,
+    quiet
   },
   (o) =>
     Effect.gen(function*() {
-      const settings = yield* settingsOrExit(o)
+      // Usage first: nothing is read or asked for a command line that cannot run.
+      if (o.once && (Option.isSome(o.interval) || Option.isSome(o.schedule))) {
+        const given = Option.isSome(o.interval) ? "--interval" : "--schedule"
+        return yield* usage(`--once runs one cycle and exits: ${given} is for the daemon (run without --once), not both`)
+      }
       const cadence = parseCadence(Option.getOrUndefined(o.interval), Option.getOrUndefined(o.schedule))
       if (Either.isLeft(cadence)) return yield* usage(cadence.left)
       const limit = Option.map(o.deadline, (d) => [d, parseDuration(d)] as const)
       if (Option.isSome(limit) && Option.isNone(limit.value[1])) {
         return yield* usage(`--deadline: cannot read ${JSON.stringify(limit.value[0])} as a duration (e.g. 2m, 90s)`)
       }
+      const settings = yield* settingsOrExit(o)
       const choice = chooseSink(settings, o.dryRun)
       const options = {
         ...cycleOptions(settings),
         deadline: Option.isSome(limit) ? Option.getOrUndefined(limit.value[1]) : undefined
       }
       const exitOnSignal = yield* ExitOnSignal
+      const progress = progressOutput(o.quiet)
       // A signal lets the cycle in flight finish (its checks are delivered), then the process
       // exits: 0, or 1 when that delivery failed.
       const cycle = finishEvenIfInterrupted((stop) =>
@@ -175,10 +246,11 @@ const run = Command.make(
           const targets = yield* options.deadline === undefined
             ? listing
             : Effect.locally(listing, cycleDeadline, startedAt + Duration.toMillis(options.deadline))
-          const result = yield* runCycle(targets, { ...options, startedAt, stop })
+          const sent = Effect.map(github.stats, (s) => s.requests - before.requests)
+          const { deliveryMillis, result } = yield* observeCycle(targets, progress, sent, runCycle(targets, { ...options, startedAt, stop }))
           yield* Ref.set(exitOnSignal, result.delivery.failures.length > 0 ? 1 : 0)
           const after = yield* github.stats
-          const lines = [...describeDelivery(result, choice), describeRequests(before, after)]
+          const lines = [...describeDelivery(result, choice, deliveryMillis), describeRequests(before, after)]
           yield* Effect.forEach(lines, (line) => say(line))
           return result
         })
@@ -204,23 +276,30 @@ const run = Command.make(
 
 const validate = Command.make(
   "validate",
-  { ...common, output, schedule },
+  { ...common, output, interval: budgetInterval, schedule: budgetSchedule },
   (o) =>
     Effect.gen(function*() {
+      const cadence = parseCadence(Option.getOrUndefined(o.interval), Option.getOrUndefined(o.schedule))
+      if (Either.isLeft(cadence)) return yield* usage(cadence.left)
       const settings = yield* settingsOrExit(o)
-      if (Option.isSome(o.schedule)) {
-        const cadence = parseCadence(undefined, o.schedule.value)
-        if (Either.isLeft(cadence)) return yield* usage(cadence.left)
-      }
-      yield* Console.log(o.output === "json" ? jsonSafe(scrub(JSON.stringify(settingsJson(settings), null, 2))) : describeSettings(settings))
+      const budget = budgetOf(settings, cadence.right)
+      yield* Console.log(
+        o.output === "json"
+          ? jsonSafe(scrub(JSON.stringify({ ...settingsJson(settings), budget: budgetJson(budget) }, null, 2)))
+          : [describeSettings(settings), "", ...describeBudget(budget).map((line, i) => printable(i === 0 ? `GitHub budget: ${line}` : line))].join("\n")
+      )
+      // Said on stderr too, where a script or a CI log looks for trouble; the exit code stays 0:
+      // it is an estimate (304s are free), and the tool paces itself whatever the budget.
+      if (!budget.fits) yield* Effect.forEach(budget.problems, (p) => say(`warning: the GitHub budget does not fit: ${p}`))
     })
-).pipe(Command.withDescription("Read the configuration, report every problem, and print the resolved targets"))
+).pipe(Command.withDescription("Read the configuration, report every problem, print the resolved targets, where each secret comes from, and what a cycle costs GitHub"))
 
 const demo = Command.make(
   "demo",
   {
     output,
-    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Do not send the sample checks even with a Datadog key"))
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Do not send the sample checks even with a Datadog key")),
+    quiet
   },
   (o) =>
     Effect.gen(function*() {
@@ -235,7 +314,11 @@ const demo = Command.make(
       }, { source: "built-in demo", text: demoConfig })
       const choice = chooseSink(settings, o.dryRun)
       yield* say(`demo: one cycle against a built-in simulated GitHub (${demoTargets.length} sample repositories), no network or token needed`)
-      const result = yield* runCycle(settings.targets, cycleOptions(settings)).pipe(
+      const { deliveryMillis, result } = yield* Effect.gen(function*() {
+        const github = yield* GitHubClient
+        const sent = Effect.map(github.stats, (s) => s.requests)
+        return yield* observeCycle(settings.targets, progressOutput(o.quiet), sent, runCycle(settings.targets, cycleOptions(settings)))
+      }).pipe(
         Effect.provide(cycleLayer(settings, choice, o.output as OutputFormat, { githubHttp: SimulatedGitHub, keepAnswers: false }))
       )
       // Sent to Datadog: show the table too, since showing it is the point of the demo.
@@ -243,7 +326,7 @@ const demo = Command.make(
         const checks = [...result.results.map((r) => r.check), result.selfCheck]
         yield* Console.log(o.output === "json" ? formatJsonLines(checks) : formatTable(checks))
       }
-      yield* Effect.forEach(describeDelivery(result, choice), (line) => say(line))
+      yield* Effect.forEach(describeDelivery(result, choice, deliveryMillis), (line) => say(line))
       if (result.delivery.failures.length > 0) return yield* new ExitCode({ code: 1 })
     })
 ).pipe(Command.withDescription("Run one cycle against a built-in simulated GitHub and print the checks (sends them with a Datadog key)"))
@@ -298,8 +381,17 @@ export const main = (
     Effect.gen(function*() {
       const onSignal = yield* Ref.make(0)
       const current = yield* Effect.console
-      const command = (options.color === false ? Effect.withConsole(cli(argv), plainConsole(current)) : cli(argv)).pipe(
-        Effect.provideService(ExitOnSignal, onSignal)
+      // `--log-level` before or after the command: taken out here, so @effect/cli never refuses
+      // it after the command, and set for the whole command, where it wins over log_level.
+      const taken = takeLogLevel(argv)
+      if (Either.isLeft(taken)) {
+        yield* say(taken.left)
+        return 2
+      }
+      const { argv: args, level } = taken.right
+      const command = (options.color === false ? Effect.withConsole(cli(args), plainConsole(current)) : cli(args)).pipe(
+        Effect.provideService(ExitOnSignal, onSignal),
+        Effect.locally(logLevelFlag, level)
       )
       const exit = yield* Effect.exit(restore(command))
       const code = yield* exitCodeOf(exit, yield* Ref.get(onSignal))

@@ -166,7 +166,7 @@ describe("run --once against a mixed set of targets", () => {
 
   it("exits 0 and says on stderr that every check was sent", () => {
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stderr).toMatch(/^github-ci-monitor: sent 11 of 11 checks to Datadog \(.*\) in \d+ ms: 3 OK, 2 failing, 5 unknown$/m)
+    expect(result.stderr).toMatch(/^github-ci-monitor: sent 11 of 11 checks to Datadog \(.*\) in \d+ ms \(cycle (\d+ ms|\d+\.\d s)\): 3 OK, 2 failing, 5 unknown$/m)
     expect(result.stderr).not.toMatch(/NOT delivered|error/i)
   })
 
@@ -552,7 +552,7 @@ describe("run --once without sending: no key, -o json, --dry-run", () => {
     expect(table.stdout).toMatch(/^UNKNOWN \(3\)\s+acme\/ghost@main\s+Could not tell .*not found \(404\)/m)
     expect(table.stdout).toMatch(/^OK \(0\)\s+\(github_ci_monitor\.up\)\s+github-ci-monitor checked 3 targets: 1 OK, 1 failing, 1 unknown$/m)
     expect(table.stderr).toContain(
-      "github-ci-monitor: no Datadog API key (DD_API_KEY or DATADOG_API_KEY): printed the checks, nothing was sent (1 OK, 1 failing, 1 unknown)"
+      "github-ci-monitor: no Datadog API key (DD_API_KEY or DATADOG_API_KEY): printed the checks, nothing was sent (1 OK, 1 failing, 1 unknown; cycle "
     )
   })
 
@@ -577,7 +577,7 @@ describe("run --once without sending: no key, -o json, --dry-run", () => {
     expect(dry.code, dry.stderr).toBe(0)
     expect(dd.requests).toHaveLength(0)
     expect(dry.stdout).toContain("acme/red@release/v2")
-    expect(dry.stderr).toContain("github-ci-monitor: dry run: nothing was sent (1 OK, 1 failing, 1 unknown)")
+    expect(dry.stderr).toContain("github-ci-monitor: dry run: nothing was sent (1 OK, 1 failing, 1 unknown; cycle ")
   })
 
   it("still asks GitHub with the token as a Bearer header", () => {
@@ -759,8 +759,8 @@ describe("validate, --help and --version", () => {
     expect(code).toBe(0)
     expect(stdout).toMatch(/^acme\/api@release\/v2\s+commit status, check runs, check suites\s+failure,timed_out,startup_failure,action_required\s+team:platform,codeowner:sre$/m)
     expect(stdout).toMatch(/^acme\/web@main\s+commit status\s+failure,cancelled\s+team:platform$/m)
-    expect(stdout).toContain(`GitHub:        ${gh.url} (token set)`)
-    expect(stdout).toContain("API key set")
+    expect(stdout).toContain(`GitHub:        ${gh.url} (token from GITHUB_TOKEN)`)
+    expect(stdout).toContain("(API key from DD_API_KEY)")
     expect(stdout).toContain("2 targets")
     expect(gh.requests).toHaveLength(0)
   })
@@ -860,6 +860,9 @@ describe("where settings come from", () => {
     expect(target.status).toBe(3)
     expect(target.message).toContain("could not reach GitHub at 127.0.0.1:")
     expect(selfChecks(dd.checks)[0]).toMatchObject({ status: 1 })
+    // What was sent is counted, and that nothing came back: not "0 requests".
+    expect(stderr).toMatch(/^github-ci-monitor: GitHub: (\d+) requests sent, 0 answered, \1 failed \(could not connect\)$/m)
+    expect(stderr).not.toMatch(/GitHub: 0 requests/)
   })
 
   it("an unreachable Datadog exits 1", async () => {
