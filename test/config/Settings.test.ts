@@ -10,7 +10,8 @@ import type { ConfigFile } from "../../src/config/ConfigFile.ts"
 import { decodeConfig } from "../../src/config/ConfigFile.ts"
 import type { Overrides } from "../../src/config/Settings.ts"
 import { ConfigError, loadSettings, toTargets } from "../../src/config/Settings.ts"
-import { parseSecret } from "../../src/config/SecretsManager.ts"
+import { parseSecret, SecretError, SecretStore } from "../../src/config/SecretsManager.ts"
+import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import { scrub } from "../../src/domain/Scrub.ts"
 import { defaultFailOn } from "../../src/domain/Target.ts"
 import { keyPair } from "../app/support.ts"
@@ -616,4 +617,108 @@ describe("toTargets", () => {
         tags: ["sender:github-ci-monitor", "codeowner:sre"]
       }])
     }))
+})
+
+describe("loadSettings: the secret_id secret (every entrypoint reads it, the CLI as the Lambda)", () => {
+  const token = "ghp_FromTheSecretStore0123456789ab"
+  const key = "dd-key-from-the-secret-store-0123"
+  const withSecret = (text: string | undefined, asked: Array<string> = []) =>
+    Effect.provideService(SecretStore, {
+      secretString: (ref) =>
+        Effect.suspend(() => {
+          asked.push(ref.secretId)
+          return text === undefined
+            ? Effect.fail(new SecretError({ secretId: ref.secretId, reason: "ResourceNotFoundException: not there" }))
+            : Effect.succeed(text)
+        })
+    })
+
+  it.effect("the secret's values win over the environment's, and each says where it came from", () =>
+    Effect.gen(function*() {
+      const s = yield* load({ CONFIG: yaml("secret_id: gcm/creds\n"), GITHUB_TOKEN: "ghp_env0123456789", DD_API_KEY: "env-key-0123" }).pipe(
+        withSecret(JSON.stringify({ github_token: token, datadog_api_key: key }))
+      )
+      expect(Option.map(s.github.token, Redacted.value)).toEqual(Option.some(token))
+      expect(Option.map(s.datadog.apiKey, Redacted.value)).toEqual(Option.some(key))
+      expect(s.github.tokenSource).toBe('secret "gcm/creds" (github_token)')
+      expect(s.datadog.apiKeySource).toBe('secret "gcm/creds" (datadog_api_key)')
+      expect(s.unusedEnv).toEqual(["GITHUB_TOKEN", "DD_API_KEY"])
+      expect(s.secret).toEqual({ id: "gcm/creds", versionId: undefined, region: undefined })
+    }))
+
+  it.effect("what the secret lacks comes from the environment", () =>
+    Effect.gen(function*() {
+      const s = yield* load({ CONFIG: yaml("secret_id: gcm/creds\n"), DATADOG_API_KEY: "env-key-0123" }).pipe(
+        withSecret(JSON.stringify({ github_token: token }))
+      )
+      expect(s.github.tokenSource).toBe('secret "gcm/creds" (github_token)')
+      expect(s.datadog.apiKeySource).toBe("DATADOG_API_KEY")
+      expect(s.unusedEnv).toEqual([])
+    }))
+
+  it.effect("what neither gives, and a secret that cannot be read, are ConfigErrors naming the secret", () =>
+    Effect.gen(function*() {
+      const missing = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml("secret_id: gcm/creds\n") }).pipe(withSecret(JSON.stringify({ github_token: token })))))
+      expect(missing.source).toBe('secret_id "gcm/creds"')
+      expect(missing.problems).toEqual([
+        'cannot read secret "gcm/creds" from AWS Secrets Manager: the secret has no datadog_api_key (a JSON or YAML mapping is expected)'
+      ])
+      const unreadable = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml("secret_id: gcm/creds\n") }).pipe(withSecret(undefined))))
+      expect(unreadable.message).toContain('cannot read secret "gcm/creds" from AWS Secrets Manager: ResourceNotFoundException: not there')
+    }))
+
+  it.effect("other problems come first: the secret is not asked for then", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      const error = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml("secret_id: gcm/creds\n"), DD_SITE: "nowhere" }).pipe(withSecret("{}", asked))))
+      expect(error.problems).toEqual([expect.stringMatching(/^DD_SITE: /)])
+      expect(asked).toEqual([])
+    }))
+
+  it.effect("api: graphql needs a token: from the environment, the secret or an App; without one it is a ConfigError", () =>
+    Effect.gen(function*() {
+      const none = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml("api: graphql\n"), DD_API_KEY: "k-0123" })))
+      expect(none.problems).toEqual([
+        "api: graphql: GitHub's GraphQL API needs a token, and there is none: set GITHUB_TOKEN (or GITHUB_ACCESS_TOKEN), configure a GitHub App (github_app), or use api: rest"
+      ])
+      const flag = expectConfigError(yield* Effect.flip(load({ CONFIG: yaml() }, { api: "graphql" })))
+      expect(flag.problems[0]).toMatch(/^--api graphql: /)
+      const fromSecret = yield* load({ CONFIG: yaml("api: graphql\nsecret_id: gcm/creds\n") }).pipe(
+        withSecret(JSON.stringify({ github_token: token, datadog_api_key: key }))
+      )
+      expect(fromSecret.api).toBe("graphql")
+      const fromEnv = yield* load({ CONFIG: yaml("api: graphql\n"), GITHUB_TOKEN: "ghp_env0123456789" })
+      expect(fromEnv.github.tokenSource).toBe("GITHUB_TOKEN")
+    }))
+})
+
+describe("the default SecretStore: AWS Secrets Manager, once per process, again after a failure", () => {
+  it.live("a read that failed is asked again; one that succeeded is not", () =>
+    Effect.gen(function*() {
+      const sm = yield* Effect.promise(() => startFakeSecretsManager({}))
+      const saved = { ...process.env }
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
+        AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "settings-test-secret-access-key",
+        AWS_REGION: "us-east-1",
+        AWS_EC2_METADATA_DISABLED: "true"
+      })
+      yield* Effect.gen(function*() {
+        const env = { CONFIG: yaml("secret_id: gcm/once\n") }
+        const first = yield* Effect.flip(load(env))
+        expect(expectConfigError(first).message).toMatch(/ResourceNotFoundException|can't find the specified secret/)
+        sm.setSecret("gcm/once", JSON.stringify({ github_token: "ghp_fromaws0123456789", datadog_api_key: "aws-key-0123" }))
+        const second = yield* load(env)
+        expect(second.github.tokenSource).toBe('secret "gcm/once" (github_token)')
+        yield* load(env)
+        expect(sm.requests.map((r) => r.secretId)).toEqual(["gcm/once", "gcm/once"])
+      }).pipe(
+        Effect.ensuring(Effect.promise(() => sm.close())),
+        Effect.ensuring(Effect.sync(() => {
+          for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+          Object.assign(process.env, saved)
+        }))
+      )
+    }), 30_000)
 })
