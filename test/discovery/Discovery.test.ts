@@ -232,12 +232,13 @@ describe("settings with repo: \"*\"", () => {
   it.effect("--api and --shard win over the file; bad values are reported with their flag", () =>
     Effect.gen(function*() {
       const file = "api: graphql\ngraphql_batch_size: 25\nshard: 1/2\ndiscovery_interval: 30m\nrepos: [{ owner: acme, repo: api, ref: main }]\n"
-      const fromFile = yield* load({ CONFIG: file })
+      // GraphQL needs a token (without one, a configuration error).
+      const fromFile = yield* load({ CONFIG: file, GITHUB_TOKEN: TOKEN })
       expect(fromFile).toMatchObject({ api: "graphql", graphqlBatchSize: 25, shard: { index: 1, count: 2 } })
       expect(fromFile.discoveryInterval).toEqual(Duration.minutes(30))
       const flags = yield* load({ CONFIG: file }, { api: "rest", shard: "2/2" })
       expect(flags).toMatchObject({ api: "rest", shard: { index: 2, count: 2 } })
-      const bad = yield* Effect.flip(load({ CONFIG: file }, { api: "soap", shard: "3/2" }))
+      const bad = yield* Effect.flip(load({ CONFIG: file, GITHUB_TOKEN: TOKEN }, { api: "soap", shard: "3/2" }))
       expect((bad as ConfigError).problems).toEqual([
         "--api: must be rest or graphql (got \"soap\")",
         expect.stringMatching(/^--shard: must be K\/N/)
