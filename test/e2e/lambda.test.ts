@@ -86,6 +86,8 @@ interface InvokeOptions {
   readonly shard?: string
   /** A CA certificate file the process trusts besides the system's (NODE_EXTRA_CA_CERTS). */
   readonly trust?: string
+  /** More of the function's environment (DD_API_KEY, GITHUB_TOKEN, …). */
+  readonly env?: Record<string, string>
 }
 
 /** Runs the bundle in a fresh process; in every scenario, no secret reaches stdout or stderr. */
@@ -107,7 +109,8 @@ const invoke = async (o: InvokeOptions): Promise<Invoked> => {
       LAMBDA_TIMEOUT_MS: String(o.timeoutMs ?? 30_000),
       ...(o.timed ? { LAMBDA_BUNDLE: BUNDLE } : {}),
       ...(o.shard ? { LAMBDA_EVENT_SHARD: o.shard } : {}),
-      ...(o.trust ? { NODE_EXTRA_CA_CERTS: o.trust } : {})
+      ...(o.trust ? { NODE_EXTRA_CA_CERTS: o.trust } : {}),
+      ...o.env
     }
   })
   for (const secret of SECRETS) {
@@ -379,6 +382,30 @@ describe.concurrent("Lambda: configuration", () => {
     expect(rejection(out.invocations[0])).toMatch(/no Datadog API key/)
     expect(sm.requests).toHaveLength(0)
     expectNothingSent(gh, dd)
+  })
+})
+
+describe.concurrent("Lambda: api: graphql needs a token, looked for after the secret is read", () => {
+  it("no secret_id and no GITHUB_TOKEN: the invocation rejects saying what to set, asks GitHub nothing", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({})
+    const out = await invoke({ config: yaml("api: graphql", TARGETS), github: gh.url, datadog: dd.url, secrets: sm.url, env: { DD_API_KEY: KEY } })
+    expect(out.code).toBe(1)
+    expect(rejection(out.invocations[0])).toMatch(
+      /api: graphql: GitHub's GraphQL API needs a token, and there is none: set GITHUB_TOKEN \(or GITHUB_ACCESS_TOKEN\), configure a GitHub App \(github_app\), or use api: rest/
+    )
+    expectNothingSent(gh, dd)
+  })
+
+  it("the token from the secret: one GraphQL query, every check delivered", async () => {
+    const gh = await github({ token: TOKEN, repos: REPOS })
+    const dd = await datadog({ apiKey: KEY })
+    const sm = await secretsManager({ [SECRET_ID]: secretJson() })
+    const out = await invoke({ config: yaml(`api: graphql\nsecret_id: ${SECRET_ID}`, TARGETS), github: gh.url, datadog: dd.url, secrets: sm.url })
+    expect(out.code, out.stdout + out.stderr).toBe(0)
+    expect(out.invocations).toEqual([{ ok: true, result: { targets: 3, ok: 1, failing: 1, unknown: 1, delivered: 4 } }])
+    expect(gh.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /graphql"])
   })
 })
 
