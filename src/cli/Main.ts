@@ -102,6 +102,8 @@ const overridesOf = (o: Common): Overrides => ({
 const settingsOrExit = (o: Common, configText?: Overrides["configText"]) =>
   loadSettings({ ...overridesOf(o), configText }).pipe(
     Effect.provide(FetchHttpClient.layer),
+    // Listing whole owners logs like the cycle does: scrubbed lines, `--log-level` honoured.
+    Effect.provide(StderrLogger(parseLogLevel(undefined))),
     Effect.catchTag("ConfigError", (e: ConfigError) => say(e.message, true).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
   )
 

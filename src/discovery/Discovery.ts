@@ -146,8 +146,11 @@ export const discover = (
     )
     yield* Effect.forEach(listings, ([owner, listing]) =>
       Either.isLeft(listing)
-        ? Effect.void
-        : warnDropped(owner, listing.right, selectors.some((s) => s.owner.toLowerCase() === owner && s.ref === undefined)))
+        ? Effect.logDebug(`discovery: the repositories of ${owner} could not be listed: ${listing.left.detail}`)
+        : Effect.zipRight(
+          Effect.logDebug(`discovery: ${listing.right.length} repositories listed for ${owner}`),
+          warnDropped(owner, listing.right, selectors.some((s) => s.owner.toLowerCase() === owner && s.ref === undefined))
+        ))
     return selectors.map((s) => Either.map(listings.get(s.owner.toLowerCase())!, (repos) => targetsOf(s, repos)))
   })
 
