@@ -21,6 +21,7 @@ import { cycleOptions, cycleServices } from "../runtime/Layers.ts"
 import { runCycle } from "../monitor.ts"
 import { makeTargetList, TargetList, targetListOptions } from "../discovery/Discovery.ts"
 import type { StatusSources } from "../sources/StatusSource.ts"
+import { GitHubClient } from "../github/GitHubClient.ts"
 import type { Sink } from "../sinks/Sink.ts"
 import { deliveryDeadline } from "../sinks/Sink.ts"
 
@@ -87,7 +88,7 @@ class CurrentSettings extends Context.Tag("github-ci-monitor/lambda/CurrentSetti
 /** The configuration or the secret could not be read: the invocation rejects with this message. */
 class NotConfigured extends Data.TaggedError("NotConfigured")<{ readonly message: string }> {}
 
-type Runtime = ManagedRuntime.ManagedRuntime<CurrentSettings | StatusSources | Sink | TargetList, NotConfigured>
+type Runtime = ManagedRuntime.ManagedRuntime<CurrentSettings | GitHubClient | StatusSources | Sink | TargetList, NotConfigured>
 
 export const makeHandler = (
   /** The file system, paths and the HTTP client for GitHub and Datadog: one layer, built once per runtime. */
@@ -161,11 +162,14 @@ export const makeHandler = (
         const deliverBy = startedAt + remaining - 500
         // Whole owners are listed again, while warm, once their discovery interval has passed;
         // that time counts against the cycle's deadline.
+        const github = yield* GitHubClient
+        const before = yield* github.stats
         const targets = yield* Effect.flatMap(TargetList, (list) => list.current)
         const result = yield* runCycle(targets, { ...cycleOptions(settings), deadline: deadlineFor(remaining), startedAt }).pipe(
           Effect.locally(deliveryDeadline, deliverBy)
         )
         const undelivered = result.delivery.failures.reduce((n, f) => n + f.checks.length, 0)
+        const after = yield* github.stats
         yield* Effect.logInfo("cycle done").pipe(
           Effect.annotateLogs({
             targets: result.results.length,
@@ -175,6 +179,11 @@ export const makeHandler = (
             delivered: result.delivery.delivered,
             undelivered,
             durationMillis: result.durationMillis,
+            // What GitHub was asked: sent, answered (304s among them), and sent with no answer.
+            githubRequests: after.requests - before.requests,
+            githubAnswered: (after.answered ?? 0) - (before.answered ?? 0),
+            githubNotModified: after.notModified - before.notModified,
+            githubFailed: (after.failed ?? 0) - (before.failed ?? 0),
             requestId: context.awsRequestId ?? ""
           })
         )

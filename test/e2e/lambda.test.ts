@@ -255,8 +255,11 @@ describe("Lambda: a warm container, three scheduled invocations, credentials fro
     expect(done.map((l) => l.annotations["requestId"])).toEqual(["req-0", "req-1", "req-2"])
     for (const l of done) {
       expect(l.logLevel).toBe("INFO")
-      expect(l.annotations).toMatchObject({ targets: 3, ok: 1, failing: 1, unknown: 1, delivered: 4, undelivered: 0 })
+      expect(l.annotations).toMatchObject({ targets: 3, ok: 1, failing: 1, unknown: 1, delivered: 4, undelivered: 0, githubFailed: 0 })
+      expect(l.annotations["githubRequests"]).toBe(l.annotations["githubAnswered"])
     }
+    // A warm container's later invocations revalidate with ETags: GitHub answers 304.
+    expect(done.map((l) => (l.annotations["githubNotModified"] as number) > 0)).toEqual([false, true, true])
     expect(out.logs.filter((l) => l.logLevel === "ERROR")).toEqual([])
   })
 })
