@@ -1,10 +1,11 @@
 /**
  * The deploy files against the code they deploy: the Kubernetes CronJob's and Deployment's
  * commands, run by the real CLI with the ConfigMap's configuration and the Secret's variables
- * (GitHub and Datadog being the fakes), and the SAM template's function, schedule and policy.
+ * (GitHub and Datadog being the fakes), the SAM template's function, schedule and policy, and
+ * the Datadog monitors against what the README says they wait for.
  */
 import { load } from "js-yaml"
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import type { FakeDatadog } from "../support/FakeDatadog.ts"
@@ -124,5 +125,95 @@ describe("template.yaml (AWS SAM)", () => {
     expect(fn.Policies).toEqual([
       { Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "!Ref SecretArn" }] }
     ])
+  })
+})
+
+/**
+ * Datadog's service check monitors count consecutive results: `thresholds.critical: 2` alerts
+ * after two CRITICAL results in a row, and the query's `.last(N)` is how many of the latest
+ * results are looked at, which must be at least the largest threshold
+ * (https://docs.datadoghq.com/monitors/types/service_check/). Each monitor's message and the
+ * README's table say what it waits for; these tests hold the numbers to the thresholds.
+ */
+describe("deploy/datadog/monitors against the README", () => {
+  interface Monitor {
+    readonly type: string
+    readonly query: string
+    readonly message: string
+    readonly options: {
+      readonly thresholds: Record<string, number>
+      readonly notify_no_data?: boolean
+      readonly no_data_timeframe?: number
+    }
+  }
+  const dir = "deploy/datadog/monitors"
+  const files = readdirSync(join(root, dir)).filter((f) => f.endsWith(".json")).sort()
+  const monitor = (file: string): Monitor => JSON.parse(readFileSync(join(root, dir, file), "utf8"))
+  const readme = readFileSync(join(root, "README.md"), "utf8")
+  const section = readme.slice(readme.indexOf("## Datadog monitors"), readme.indexOf("\n## ", readme.indexOf("## Datadog monitors") + 3))
+  /** The README's table: monitor file → what it alerts after, what resolves it. */
+  const table = new Map(
+    [...section.matchAll(/^\| `([\w-]+\.json)` \| ([^|]+) \| ([^|]+) \|$/gm)].map((m) => [m[1]!, { alerts: m[2]!.trim(), resolves: m[3]!.trim() }])
+  )
+  const serviceChecks = files.filter((f) => monitor(f).type === "service check")
+  /** The numbers of "N consecutive" in a text, in order. */
+  const consecutive = (text: string) => [...text.matchAll(/(\d+) consecutive/g)].map((m) => Number(m[1]))
+
+  it("the README's table names every monitor file, and only those", () => {
+    expect([...table.keys()].sort()).toEqual(files)
+    expect(serviceChecks.length).toBeGreaterThanOrEqual(3)
+  })
+
+  it.each(serviceChecks)("%s: last(N) looks at as many results as its largest threshold needs", (file) => {
+    const m = monitor(file)
+    const last = Number(/\.last\((\d+)\)/.exec(m.query)?.[1])
+    expect(last).toBeGreaterThanOrEqual(Math.max(...Object.values(m.options.thresholds)))
+  })
+
+  it.each(serviceChecks)("%s: alerts after the consecutive results the README and its message say, resolves on as many OKs", (file) => {
+    const { options: { thresholds }, message } = monitor(file)
+    const row = table.get(file)!
+    // Failing is WARNING (status 1) by default and CRITICAL with failing_status: 2: both wait alike.
+    expect(thresholds["warning"], "warning and critical wait for as many").toBe(thresholds["critical"])
+    const [failing, unknown] = consecutive(row.alerts)
+    expect(failing, `README: ${row.alerts}`).toBe(thresholds["critical"])
+    expect(unknown, `README on UNKNOWN: ${row.alerts}`).toBe(thresholds["unknown"])
+    expect(row.resolves).toBe(`${thresholds["ok"]} OK result`)
+    const waits = message.slice(message.indexOf("Waits for"))
+    expect(waits, "the message says what it waits for").toMatch(/^Waits for /)
+    expect(consecutive(waits), waits).toEqual(thresholds["unknown"] === undefined ? [thresholds["critical"]] : [thresholds["critical"], thresholds["unknown"]])
+    expect(waits).toContain(`${thresholds["ok"]} ${thresholds["ok"] === 1 ? "OK result resolves" : "OK results resolve"} it`)
+  })
+
+  it.each(files.filter((f) => monitor(f).options.notify_no_data === true))("%s: waits as long for no data as the README and its message say", (file) => {
+    const { options, message } = monitor(file)
+    const minutes = `${options.no_data_timeframe} minutes without`
+    expect(table.get(file)!.alerts).toContain(minutes)
+    expect(message.slice(message.indexOf("Waits for"))).toContain(minutes)
+  })
+
+  it("the metric monitor alerts on the first scrape at 1 or 3 and resolves after its window at 0, as the README says", () => {
+    const file = "pull-status-metric.json"
+    const m = monitor(file)
+    const window = /^max\(last_(\d+)m\):max:[\w.]+\{\*\} by \{[\w,]+\} >= (\d+)$/.exec(m.query)
+    expect(m.type).toBe("query alert")
+    expect(window?.[2]).toBe("1")
+    expect(m.options.thresholds).toEqual({ critical: 1 })
+    expect(table.get(file)).toEqual({ alerts: `the first scrape at 1 or 3: a metric monitor, \`max(last_${window?.[1]}m)\` at least 1`, resolves: `${window?.[1]} minutes at 0` })
+    expect(m.message).toContain(`it resolves once ${window?.[1]} minutes hold only 0`)
+  })
+
+  it("the README's API example is the push monitor's query and thresholds, and its text waits for as many cycles", () => {
+    const example = /-d '(\{[\s\S]*?\})'\n```/.exec(section)?.[1]
+    expect(example).toBeDefined()
+    const posted = JSON.parse(example!) as Monitor
+    const file = monitor("push-ci-ok-service-check.json")
+    expect(posted.type).toBe(file.type)
+    expect(posted.query).toBe(file.query)
+    const { unknown: _, ...withoutUnknown } = file.options.thresholds
+    expect(posted.options.thresholds).toEqual(withoutUnknown)
+    const words = ["zero", "one", "two", "three", "four", "five"]
+    expect(section).toContain(`It waits for ${words[posted.options.thresholds["critical"]!]} consecutive failing results of a target`)
+    expect(section).not.toMatch(/`last\(2\)` waits for two/)
   })
 })
