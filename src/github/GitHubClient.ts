@@ -479,7 +479,9 @@ const make = Effect.gen(function*() {
    */
   const counted = <A extends { readonly response: HttpClientResponse.HttpClientResponse }>(
     what: string,
-    send: Effect.Effect<A, HttpClientError.HttpClientError>
+    send: Effect.Effect<A, HttpClientError.HttpClientError>,
+    /** When the attempt began (its timeout counts from then, pacing included). */
+    attemptAt: number
   ): Effect.Effect<A & { readonly sentAt: number }, GitHubError> =>
     Effect.gen(function*() {
       yield* Ref.update(stats, (s) => ({ ...s, requests: s.requests + 1 }))
@@ -504,7 +506,9 @@ const make = Effect.gen(function*() {
         // The request's timeout, the cycle's deadline or a signal: sent, and never answered.
         Effect.onInterrupt(() =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            now - sentAt >= Duration.toMillis(timeout) - 50 ? failed("timed out", `timed out after ${Duration.format(timeout)}`) : failed("cancelled", "cancelled")
+            now - attemptAt >= Duration.toMillis(timeout) - 50
+              ? failed("timed out", `timed out after ${Duration.format(timeout)}`)
+              : failed("cancelled", "cancelled: the cycle's deadline or a signal")
           )
         )
       )
@@ -590,6 +594,7 @@ const make = Effect.gen(function*() {
       return Effect.fail(new GitHubError({ reason: "unexpected_response", detail: `refused to ask ${path.slice(0, 200)}: ${refused}` }))
     }
     const attempt = Effect.gen(function*() {
+      const attemptAt = yield* Clock.currentTimeMillis
       const credential = yield* tokens.credentialFor(owner)
       const limit = limitOf(credential)
       yield* quotaOf(limit)
@@ -600,7 +605,7 @@ const make = Effect.gen(function*() {
         cached ? HttpClientRequest.setHeader("if-none-match", cached.etag) : identity,
         (r) => authorized(r, credential)
       )
-      const { response, refused, sentAt } = yield* counted(`GET ${shownPath}`, executeFollowing(request))
+      const { response, refused, sentAt } = yield* counted(`GET ${shownPath}`, executeFollowing(request), attemptAt)
       if (response.status === 304) yield* Ref.update(stats, (s) => ({ ...s, notModified: s.notModified + 1 }))
       yield* logAnswer(`GET ${shownPath}`, response, sentAt)
       yield* noteRateLimit(response, limit)
@@ -697,6 +702,7 @@ const make = Effect.gen(function*() {
     owner?: string | undefined
   ): Effect.Effect<GraphQLAnswer<A>, GitHubError> => {
     const attempt = Effect.gen(function*() {
+      const attemptAt = yield* Clock.currentTimeMillis
       const credential = yield* tokens.credentialFor(owner)
       if (Option.isNone(credential)) {
         // GitHub answers anonymous GraphQL with 401: say what to do instead of sending it.
@@ -708,7 +714,7 @@ const make = Effect.gen(function*() {
         HttpClientRequest.bodyUnsafeJson({ query, variables }),
         (r) => authorized(r, credential)
       )
-      const { response, sentAt } = yield* counted("POST /graphql", Effect.map(client.execute(request), (response) => ({ response })))
+      const { response, sentAt } = yield* counted("POST /graphql", Effect.map(client.execute(request), (response) => ({ response })), attemptAt)
       yield* Ref.update(stats, (s) => ({ ...s, graphqlQueries: (s.graphqlQueries ?? 0) + 1 }))
       yield* noteRateLimit(response, graphqlLimit)
       const text = yield* bodyOf(response, "/graphql")

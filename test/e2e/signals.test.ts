@@ -13,7 +13,7 @@ import type { FakeDatadog, ServiceCheck } from "../support/FakeDatadog.ts"
 import type { FakeGitHub, RefSpec } from "../support/FakeGitHub.ts"
 import { startFakeSecretsManager } from "../support/FakeSecretsManager.ts"
 import { serversOfThisFile } from "../support/servers.ts"
-import { startProxy } from "../faults/support.ts"
+import { startBlackHole, startProxy } from "../faults/support.ts"
 import { root, runCli, runProcess, startCli, waitFor, writeConfig } from "./support.ts"
 import type { CliOptions, CliResult } from "./support.ts"
 
@@ -325,6 +325,20 @@ describe.concurrent("the summary lines: requests sent, answered, failed; deliver
     expect(r.stderr).toMatch(/^github-ci-monitor: GitHub: 18 requests sent, 0 answered, 18 failed \(could not connect\)$/m)
     expect(r.stderr).not.toMatch(/GitHub: 0 requests/)
     expect(r.stderr).toMatch(/sent 3 of 3 checks to Datadog .*: 0 OK, 0 failing, 2 unknown/)
+  })
+})
+
+describe.concurrent("the summary lines when GitHub never answers", () => {
+  it("--deadline 2s against a GitHub that accepts and never answers: every request sent, none answered, cut off", async () => {
+    const dd = await datadog({ apiKey: KEY })
+    const hole = await track(startBlackHole())
+    const r = await cli(["run", "--once", "--deadline", "2s", "--config", config()], {
+      env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: hole.url, DD_API_KEY: KEY, DD_API_URL: dd.url },
+      timeoutMs: 15_000
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/^github-ci-monitor: GitHub: 6 requests sent, 0 answered, 6 failed \(cancelled\)$/m)
+    expect(r.stderr).toMatch(/sent 3 of 3 checks to Datadog .* \(cycle \d+\.\d s\): 0 OK, 0 failing, 2 unknown/)
   })
 })
 
