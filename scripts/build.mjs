@@ -11,7 +11,7 @@
 // Usage: node scripts/build.mjs [cli|lambda|floor|all] [--metafile]   (all: cli and lambda)
 import { nodeResolve } from "@rollup/plugin-node-resolve"
 import { build, transform } from "esbuild"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { rollup } from "rollup"
@@ -36,9 +36,24 @@ const common = {
   metafile: true
 }
 
-const cli = { ...common, entryPoints: ["entrypoints/cli.ts"], outfile: "dist/cli.mjs", target: "node20", sourcemap: "linked" }
+// Split: the AWS SDK, imported only when `secret_id` is set, stays in a chunk of its own that a
+// run without it never parses (dist/chunks/).
+const cli = {
+  ...common,
+  entryPoints: { cli: "entrypoints/cli.ts" },
+  outdir: "dist",
+  outExtension: { ".js": ".mjs" },
+  splitting: true,
+  // ESM builds where packages have them: esbuild splits ES modules cleanly (the SDK's CommonJS build broke).
+  mainFields: ["module", "main"],
+  chunkNames: "chunks/[name]-[hash]",
+  target: "node20",
+  sourcemap: "linked"
+}
 
 const buildCli = async () => {
+  // Chunk names carry a hash: old ones would pile up.
+  rmSync(path.join(root, "dist", "chunks"), { recursive: true, force: true })
   await build(cli)
 }
 
