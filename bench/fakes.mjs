@@ -59,7 +59,11 @@ const readJson = (req) =>
     })
   })
 
-export const fakeDatadog = async (options) => {
+/**
+ * `onPost(stats, checks)` is called after each POST is counted and before it is answered: a
+ * caller can snapshot other counters at the exact moment a cycle's last checks arrive.
+ */
+export const fakeDatadog = async ({ onPost, ...options } = {}) => {
   const stats = { posts: 0, checks: 0, byStatus: {} }
   const server = await listen(async (req, res) => {
     const body = await readJson(req)
@@ -71,6 +75,7 @@ export const fakeDatadog = async (options) => {
       stats.checks++
       stats.byStatus[check.status] = (stats.byStatus[check.status] ?? 0) + 1
     }
+    onPost?.(stats, body)
     json(res, 202, { status: "ok" })
   }, options)
   return {
@@ -90,6 +95,21 @@ export const fakeDatadog = async (options) => {
 export const kinds = ["green", "failing-run-page-2", "green", "failing-status", "green", "404", "green", "pending", "green", "failing-suite"]
 export const simTarget = (i) => ({ owner: "sim", repo: `repo-${String(i).padStart(5, "0")}`, ref: "main" })
 export const simConfig = (n) => ({ repos: Array.from({ length: n }, (_, i) => simTarget(i)) })
+/** GitHub requests one REST cycle over n simulated targets asks: 3 a target, a second page of check runs for 1 in 10. */
+export const restRequests = (n) => 3 * n + Math.floor((n + 8) / 10)
+
+/**
+ * Budgets that lift the tool's pacing to GitHub's secondary limits (900 REST / 2,000 GraphQL
+ * points a minute per token by default) for sections that measure the tool's own speed: four
+ * cycles' requests a minute, at least 10,000 and at most the 1,000,000 the tool accepts. Not
+ * 1,000,000 always: the pacer keeps one timestamp per point of its budget (8 MB at 1,000,000),
+ * which would be counted in the peak RSS measured.
+ */
+export const unpaced = (requestsPerCycle) => {
+  const budget = Math.min(1_000_000, Math.max(10_000, 4 * requestsPerCycle))
+  return { rest_points_per_minute: budget, graphql_points_per_minute: budget }
+}
+
 /** Datadog statuses a correct cycle sends for n targets (pending is not failing), plus the self-check (0). */
 export const expectedStatuses = (n) => {
   const count = { 0: 1, 1: 0, 3: 0 }
@@ -138,9 +158,25 @@ const bodies = {
   })
 }
 
-/** N targets (`sim/repo-NNNNN@main`), each request answered after `latencyMs`. */
-export const simulatedGitHub = async ({ latencyMs = 50 } = {}) => {
-  const stats = { requests: 0, inFlight: 0, maxInFlight: 0, byCode: {} }
+/**
+ * The most requests that arrived in any `windowMs` (GitHub's secondary limit counts a rolling
+ * minute): `times` are arrival times in ms, ascending.
+ */
+export const maxInWindow = (times, windowMs = 60_000) => {
+  let most = 0
+  for (let start = 0, end = 0; start < times.length; start++) {
+    while (end < times.length && times[end] < times[start] + windowMs) end++
+    most = Math.max(most, end - start)
+  }
+  return most
+}
+
+/**
+ * N targets (`sim/repo-NNNNN@main`), each request answered after `latencyMs`. With
+ * `recordArrivals`, `stats.arrivals` holds each request's arrival time (performance.now(), ms).
+ */
+export const simulatedGitHub = async ({ latencyMs = 50, recordArrivals = false } = {}) => {
+  const stats = { requests: 0, inFlight: 0, maxInFlight: 0, byCode: {}, arrivals: [] }
   const answer = (url) => {
     const m = commitRoute.exec(url.pathname)
     const i = m && m[1] === "sim" ? Number(/^repo-(\d+)$/.exec(m[2])?.[1]) : NaN
@@ -161,6 +197,7 @@ export const simulatedGitHub = async ({ latencyMs = 50 } = {}) => {
   }
   const server = await listen((req, res) => {
     stats.requests++
+    if (recordArrivals) stats.arrivals.push(performance.now())
     stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight)
     const [answered, body, headers = {}] = answer(new URL(req.url, `http://${req.headers.host}`))
     // ETags like GitHub's: a request that names the current one is answered 304, with no body.
@@ -178,6 +215,6 @@ export const simulatedGitHub = async ({ latencyMs = 50 } = {}) => {
   return {
     ...server,
     stats,
-    reset: () => Object.assign(stats, { requests: 0, inFlight: 0, maxInFlight: 0, byCode: {} })
+    reset: () => Object.assign(stats, { requests: 0, inFlight: 0, maxInFlight: 0, byCode: {}, arrivals: [] })
   }
 }

