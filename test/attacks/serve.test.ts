@@ -223,9 +223,11 @@ describe("serve against hostile GitHub text, 1,000 targets", () => {
     expect(results.filter((r) => r.status === 200)).toHaveLength(2_000)
     expect(peak).toBeLessThan(300 * MB)
     expect(answers.length).toBeGreaterThan(0)
+    // Within seconds, with room for a loaded 2-core CI machine (a quiet one answers in ≤ 2 s; an
+    // unbounded page made it time out).
     for (const answer of answers) {
       expect(answer.status).toBe(200)
-      expect(answer.ms).toBeLessThan(5_000)
+      expect(answer.ms).toBeLessThan(10_000)
     }
     expect(served.child.exitCode).toBeNull()
     // Still the same board afterwards: the healthy targets OK.
