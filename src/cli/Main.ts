@@ -46,23 +46,17 @@ const say = (text: string, multiline = false) =>
     Effect.zipRight(Console.error(`github-ci-monitor: ${multiline ? printableLines(text) : printable(text)}`))
   )
 
+/** A text option that may be left out. */
+const optionalText = (name: string, description: string) => Options.text(name).pipe(Options.withDescription(description), Options.optional)
+
 const configOption = Options.text("config").pipe(
   Options.withAlias("c"),
   Options.withDescription("Configuration file (YAML or JSON). Default: the CONFIG variable, else .github-ci-monitor.yml found upwards."),
   Options.optional
 )
-const githubApiUrl = Options.text("github-api-url").pipe(
-  Options.withDescription("GitHub API base URL (GitHub Enterprise: https://HOST/api/v3). Env: GITHUB_API_URL. Default https://api.github.com"),
-  Options.optional
-)
-const ddSite = Options.text("dd-site").pipe(
-  Options.withDescription("Datadog site: datadoghq.com, datadoghq.eu, us3.datadoghq.com, us5.datadoghq.com, ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com. Env: DD_SITE"),
-  Options.optional
-)
-const ddApiUrl = Options.text("dd-api-url").pipe(
-  Options.withDescription("Full Datadog API base URL (a proxy or test intake); wins over --dd-site. Env: DD_API_URL"),
-  Options.optional
-)
+const githubApiUrl = optionalText("github-api-url", "GitHub API base URL (GitHub Enterprise: https://HOST/api/v3). Env: GITHUB_API_URL. Default https://api.github.com")
+const ddSite = optionalText("dd-site", "Datadog site: datadoghq.com, datadoghq.eu, us3.datadoghq.com, us5.datadoghq.com, ap1.datadoghq.com, ap2.datadoghq.com, ddog-gov.com. Env: DD_SITE")
+const ddApiUrl = optionalText("dd-api-url", "Full Datadog API base URL (a proxy or test intake); wins over --dd-site. Env: DD_API_URL")
 const concurrency = Options.integer("concurrency").pipe(
   Options.withDescription("GitHub requests in flight at once (1-100). Default 10"),
   Options.optional
@@ -77,10 +71,7 @@ const api = Options.choice("api", ["rest", "graphql"]).pipe(
   Options.withDescription("GitHub API the sources use: rest (3 requests a target) or graphql (one query for many targets; needs a token). Default rest"),
   Options.optional
 )
-const shard = Options.text("shard").pipe(
-  Options.withDescription("K/N: only the targets in shard K of N (a stable hash of owner/repo@ref), e.g. 2/8"),
-  Options.optional
-)
+const shard = optionalText("shard", "K/N: only the targets in shard K of N (a stable hash of owner/repo@ref), e.g. 2/8")
 
 const common = { config: configOption, githubApiUrl, ddSite, ddApiUrl, concurrency, api, shard }
 type Common = { readonly [K in keyof typeof common]: Option.Option<K extends "concurrency" ? number : string> }
@@ -107,31 +98,16 @@ const settingsOrExit = (o: Common, configText?: Overrides["configText"]) =>
     Effect.catchTag("ConfigError", (e: ConfigError) => say(e.message, true).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
   )
 
-const schedule = Options.text("schedule").pipe(
-  Options.withDescription("Without --once: a cron expression in UTC, e.g. \"*/5 * * * *\" (instead of --interval)"),
-  Options.optional
-)
-const interval = Options.text("interval").pipe(
-  Options.withDescription("Without --once: time between cycles, e.g. 5m, 90s, 1h. Default 5m"),
-  Options.optional
-)
+const schedule = optionalText("schedule", "Without --once: a cron expression in UTC, e.g. \"*/5 * * * *\" (instead of --interval)")
+const interval = optionalText("interval", "Without --once: time between cycles, e.g. 5m, 90s, 1h. Default 5m")
 // validate's own words: it runs no cycle, it only reckons what the cadence would cost GitHub.
-const budgetInterval = Options.text("interval").pipe(
-  Options.withDescription("For the GitHub budget: time between cycles, e.g. 5m, 90s, 1h. Default 5m"),
-  Options.optional
-)
-const budgetSchedule = Options.text("schedule").pipe(
-  Options.withDescription("For the GitHub budget: a cron expression in UTC, e.g. \"*/5 * * * *\" (instead of --interval)"),
-  Options.optional
-)
+const budgetInterval = optionalText("interval", "For the GitHub budget: time between cycles, e.g. 5m, 90s, 1h. Default 5m")
+const budgetSchedule = optionalText("schedule", "For the GitHub budget: a cron expression in UTC, e.g. \"*/5 * * * *\" (instead of --interval)")
 const quiet = Options.boolean("quiet").pipe(
   Options.withAlias("q"),
   Options.withDescription("No progress line while a cycle runs (it is drawn only when stderr is a terminal); the summary lines stay")
 )
-const deadline = Options.text("deadline").pipe(
-  Options.withDescription("Longest a cycle may take to judge its targets (listing whole owners included), e.g. 2m; then unanswered targets get status 3 and every check is still sent"),
-  Options.optional
-)
+const deadline = optionalText("deadline", "Longest a cycle may take to judge its targets (listing whole owners included), e.g. 2m; then unanswered targets get status 3 and every check is still sent")
 
 /**
  * How long a cycle in flight at a signal may still ask GitHub; then the targets not answered yet
