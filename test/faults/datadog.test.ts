@@ -96,11 +96,14 @@ describe.concurrent("Datadog faults through the real CLI", () => {
     expect(result.stdout + result.stderr).not.toContain(wrong)
   })
 
-  it("a Datadog that never answers: exit 1 within a bounded time (three 10 s timeouts), the checks named", { timeout: 45_000 }, async () => {
-    const { result, dd } = await runOnce([{ status: 0, times: 1_000 }], { timeoutMs: 40_000 })
+  it("a Datadog that never answers: exit 1 within a bounded time (three 10 s timeouts), the checks named", { timeout: 70_000 }, async () => {
+    const { result, dd } = await runOnce([{ status: 0, times: 1_000 }], { timeoutMs: 60_000 })
     expect(result.code, result.stderr).toBe(1)
-    // 3 × 10 s timeouts plus the backoff between them, and the GitHub part.
-    expect(cycleMs(result.stderr)).toBeLessThan(35_000)
+    // 3 × 10 s timeouts plus the backoff between them, and the GitHub part: 30-32 s on a quiet
+    // machine, 34 s of process beside `npm run test:busy`'s burners. Bounded is what is asserted
+    // (not a wait for ever), with room for a loaded machine.
+    expect(cycleMs(result.stderr)).toBeGreaterThanOrEqual(29_000)
+    expect(cycleMs(result.stderr)).toBeLessThan(45_000)
     expect(posts(dd)).toBe(3)
     expect(notDelivered(result.stderr)?.[3]).toBe("Datadog did not answer within 10s")
   })
